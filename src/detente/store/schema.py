@@ -1,0 +1,105 @@
+"""Versioned DuckDB schema.
+
+Each migration is a list of SQL statements applied in one transaction; ``schema_version``
+records which have run.  Append new migrations at the end, never edit an applied one: users'
+stores were built by the old text.  ``docs/schema.md`` documents the resulting tables.
+"""
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "articles, their sources, events",
+        [
+            """
+            CREATE TABLE articles (
+                id            VARCHAR PRIMARY KEY,   -- content hash of the normalised body
+                title         VARCHAR,
+                text          VARCHAR NOT NULL,      -- cleaned body
+                date          VARCHAR,               -- ISO 8601 as given (date or timestamp)
+                published     TIMESTAMPTZ,           -- parsed, for range queries; NULL if unknown
+                outlet        VARCHAR,
+                url           VARCHAR,
+                author        VARCHAR,
+                source_id     VARCHAR,
+                source_path   VARCHAR,
+                source_format VARCHAR,
+                lang          VARCHAR,
+                extra         JSON,
+                canonical_id  VARCHAR,               -- near-duplicate cluster head (itself if unique)
+                minhash       UBIGINT[],             -- MinHash signature for near-duplicate search
+                n_chars       INTEGER,
+                ingested_at   TIMESTAMPTZ DEFAULT current_timestamp
+            )
+            """,
+            # Every place an article was seen: exact copies and syndicated near-copies keep
+            # their outlet and URL here, so provenance is never first-URL-only.
+            """
+            CREATE TABLE article_sources (
+                article_id   VARCHAR NOT NULL,
+                outlet       VARCHAR,
+                url          VARCHAR,
+                title        VARCHAR,
+                date         VARCHAR,
+                source_id    VARCHAR,
+                source_path  VARCHAR,
+                seen_at      TIMESTAMPTZ DEFAULT current_timestamp
+            )
+            """,
+            "CREATE UNIQUE INDEX article_sources_key ON article_sources "
+            "(article_id, coalesce(outlet, ''), coalesce(url, ''), coalesce(source_id, ''))",
+            """
+            CREATE TABLE events (
+                id              VARCHAR PRIMARY KEY,  -- deterministic, see records.event_id
+                article_id      VARCHAR NOT NULL,
+                sentence_index  INTEGER NOT NULL,
+                sentence        VARCHAR,
+                sentence_start  INTEGER,
+                source          VARCHAR,             -- CAMEO actor code, e.g. RUSGOV
+                source_country  VARCHAR,
+                source_name     VARCHAR,
+                source_start    INTEGER,
+                source_end      INTEGER,
+                target          VARCHAR,
+                target_country  VARCHAR,
+                target_name     VARCHAR,
+                target_start    INTEGER,
+                target_end      INTEGER,
+                code            VARCHAR NOT NULL,    -- CAMEO verb code
+                root            VARCHAR NOT NULL,
+                quad_class      TINYINT,
+                goldstein       DOUBLE,
+                plover          VARCHAR,
+                plover_mode     VARCHAR,
+                modality        VARCHAR NOT NULL,
+                date            VARCHAR,             -- YYYY, YYYY-MM or YYYY-MM-DD
+                date_precision  VARCHAR,
+                event_day       DATE,                -- first day of the date, for series
+                place           VARCHAR,
+                place_country   VARCHAR,
+                trigger         VARCHAR,
+                trigger_start   INTEGER,
+                trigger_end     INTEGER,
+                asserted_by     VARCHAR,
+                cited_sources   VARCHAR[],
+                confidence      DOUBLE,
+                coder_version   VARCHAR
+            )
+            """,
+            "CREATE INDEX events_article ON events (article_id)",
+            "CREATE INDEX events_dyad ON events (source_country, target_country)",
+            # Which articles have been through the coder (with which version), so an article
+            # with no events is not re-coded on every run.
+            """
+            CREATE TABLE coded_articles (
+                article_id    VARCHAR PRIMARY KEY,
+                coder_version VARCHAR,
+                n_events      INTEGER,
+                coded_at      TIMESTAMPTZ DEFAULT current_timestamp
+            )
+            """,
+        ],
+    ),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
