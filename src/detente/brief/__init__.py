@@ -1,1 +1,80 @@
-"""brief stage."""
+"""Cited briefings on a pair of countries, written from the store.
+
+``write_brief(store, "RUS", "PRK")`` returns a Markdown (or self-contained HTML) brief whose
+every statement is a template sentence filled with stored facts or a sentence quoted from an
+article, each citing its articles as numbered references.  Deterministic: the same store gives
+the same brief, byte for byte.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional, Union
+
+from ..relations.dimensions import dimensions_of
+from ..store import Store
+from .compose import Composer, compose_sections
+from .facts import load_dyad_facts
+from .model import Brief, Reference, Section, Statement
+from .references import ReferenceList
+from .render import FORMATS, render
+from .trend import trend_section
+
+
+class BriefError(ValueError):
+    """Bad input to a brief (unknown format, bad date or code): one clear line for the user."""
+
+
+def build_brief(store: Store, a: str, b: str, since: Union[str, dt.date, None] = None,
+                chart: bool = False) -> Brief:
+    """Compose the brief of ``a`` and ``b`` (ISO3 country or actor codes).  ``chart`` embeds the
+    dyad chart as inline SVG in the trend section (for HTML)."""
+    a, b = check_code(a, "first country"), check_code(b, "second country")
+    if a == b:
+        raise BriefError(f"a brief needs two different countries, got {a} twice")
+    since_day = parse_since(since)
+    data = load_dyad_facts(store, a, b, since_day, dimensions=dimensions_of)
+    refs = ReferenceList()
+    composer = Composer(store, data, refs)
+    summary, sections = compose_sections(
+        composer, lambda c: trend_section(c, store, a, b, since_day, chart=chart))
+    return Brief(a=a, b=b, a_name=composer.a_name, b_name=composer.b_name,
+                 since=since_day.isoformat() if since_day else None,
+                 summary=summary, sections=sections, references=refs.resolve(store))
+
+
+def write_brief(store: Union[Store, str], a: str, b: str, since: Union[str, dt.date, None] = None,
+                fmt: str = "md") -> str:
+    """The brief of ``a`` and ``b`` as Markdown (``fmt='md'``) or self-contained HTML."""
+    if fmt not in FORMATS:
+        raise BriefError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    if isinstance(store, Store):
+        return render(build_brief(store, a, b, since, chart=(fmt == "html")), fmt)
+    with Store(store, read_only=True) as opened:
+        return render(build_brief(opened, a, b, since, chart=(fmt == "html")), fmt)
+
+
+def check_code(code: str, what: str) -> str:
+    value = (code or "").strip().upper()
+    if not value or not value.isalnum() or len(value) > 12:
+        raise BriefError(f"{what}: {code!r} is not a country or actor code (e.g. RUS, PRK, IGOUNO)")
+    return value
+
+
+def parse_since(value: Union[str, dt.date, None]) -> Optional[dt.date]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    parts = text.split("-")
+    try:
+        if len(parts) == 1:
+            return dt.date(int(parts[0]), 1, 1)
+        if len(parts) == 2:
+            return dt.date(int(parts[0]), int(parts[1]), 1)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BriefError(f"--since: {text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
+
+
+__all__ = ["write_brief", "build_brief", "BriefError", "Brief", "Section", "Statement", "Reference"]

@@ -100,6 +100,67 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """,
         ],
     ),
+    (
+        2,
+        "merged events (one row per real-world event) and their member reports",
+        [
+            # One row per real-world event: the reports of it across articles, outlets and days
+            # (detente.relations.merge).  Analytics count these by default, reports on request.
+            """
+            CREATE TABLE merged_events (
+                id              VARCHAR PRIMARY KEY,  -- 'm' + hash of the anchor report's id
+                block           VARCHAR NOT NULL,     -- 'A|B|root': unit of incremental re-merging
+                source          VARCHAR,              -- representative direction (most reported)
+                source_country  VARCHAR,
+                source_name     VARCHAR,
+                target          VARCHAR,
+                target_country  VARCHAR,
+                target_name     VARCHAR,
+                code            VARCHAR NOT NULL,     -- most reported CAMEO code
+                root            VARCHAR NOT NULL,
+                quad_class      TINYINT,
+                goldstein       DOUBLE,
+                plover          VARCHAR,
+                plover_mode     VARCHAR,
+                modality        VARCHAR NOT NULL,     -- consensus of the reports
+                date            VARCHAR,              -- most precise date the reports support
+                date_precision  VARCHAR,
+                event_day       DATE,
+                place           VARCHAR,
+                place_country   VARCHAR,
+                sentence        VARCHAR,              -- representative evidence sentence
+                article_id      VARCHAR,              -- ... and its article
+                n_reports       INTEGER NOT NULL,
+                n_articles      INTEGER NOT NULL,
+                n_outlets       INTEGER NOT NULL,
+                outlets         VARCHAR[],
+                first_seen      TIMESTAMPTZ,          -- earliest publication among the reports
+                last_seen       TIMESTAMPTZ,
+                disagreement    BOOLEAN NOT NULL,     -- reports differ on date or modality
+                disagrees_on    VARCHAR[],            -- which: 'date', 'modality'
+                dimensions      VARCHAR[],            -- diplomatic, military, economic[:sub], ...
+                planned_link    VARCHAR,              -- planned event -> merged event realising it
+                confidence      DOUBLE,
+                merged_at       TIMESTAMPTZ DEFAULT current_timestamp
+            )
+            """,
+            "CREATE INDEX merged_events_dyad ON merged_events (source_country, target_country)",
+            "CREATE INDEX merged_events_block ON merged_events (block)",
+            # Every report behind a merged event, so all evidence stays reachable.
+            """
+            CREATE TABLE event_merge_members (
+                event_id     VARCHAR PRIMARY KEY,     -- events.id (a report is in one merged event)
+                merged_id    VARCHAR NOT NULL,        -- merged_events.id
+                block        VARCHAR NOT NULL,
+                article_id   VARCHAR,
+                similarity   DOUBLE,                  -- evidence similarity when it joined (0-100)
+                fingerprint  VARCHAR,                 -- hash of the fields merging reads
+                dimensions   VARCHAR[]
+            )
+            """,
+            "CREATE INDEX event_merge_members_merged ON event_merge_members (merged_id)",
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

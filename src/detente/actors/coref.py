@@ -1,0 +1,224 @@
+"""In-document coreference for actor mentions: deliberately small, ordered rules.
+
+1. Dominant country: the country named most often in the article (ties: the first named).
+   Role words and titles with no country of their own ("the president", "police", "rebels")
+   take it, unless they have a fallback code ("human rights group" -> NGO).
+2. Names: a PERSON entity that repeats part of the name of someone resolved earlier in the
+   article ("Kim" after "Kim Jong Un", "Tanaev" after "Prime Minister Nikolai Tanaev") is that
+   person; this beats the date rule for bare surnames.
+3. Pronouns: "he"/"him" and "she"/"her" (personal, not possessive) refer to the most recent
+   person or title mention of compatible gender in the same or the previous two sentences.
+4. Pairs: "the two leaders", "both leaders" -> the last two distinct people (or, failing that,
+   the governments of the last two countries); "both countries", "the two nations", "both
+   sides" -> the last two distinct countries.  One mention per referent, on the same span.
+5. "the country", "the nation" -> the last country named; "the North"/"the South" -> the last
+   country whose name begins so (North Korea, South Sudan...).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+
+from .resolver import Hit
+
+_PRONOUNS = {"he": "M", "him": "M", "she": "F", "her": "F"}
+_PAIR_PEOPLE = ("the two leaders", "both leaders", "the two presidents", "both presidents",
+                "the two heads of state", "the two men", "the two ministers", "both men")
+_PAIR_COUNTRIES = ("both countries", "the two countries", "both nations", "the two nations",
+                   "both sides", "the two sides", "the two neighbours", "the two neighbors",
+                   "both governments", "the two governments", "the two states", "both states",
+                   "the two allies", "both allies", "the two capitals")
+_ONE_COUNTRY = ("the country", "the nation")
+_PAIR_WINDOW = 6  # sentences back to look for the two referents
+_PRONOUN_WINDOW = 2
+
+
+def dominant_country(hits: list[Hit]) -> str | None:
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for h in hits:
+        if h.country and not h.via.startswith("coref"):
+            counts[h.country] += 1
+            first.setdefault(h.country, h.start)
+    if not counts:
+        return None
+    return max(counts, key=lambda c: (counts[c], -first[c]))
+
+
+def resolve_hits(resolver, doc, hits: list[Hit], day: date | None) -> list[list[Hit]]:
+    sents = list(doc.sents)
+    sent_of: dict[int, int] = {}
+    for si, sent in enumerate(sents):
+        for i in range(sent.start, sent.end):
+            sent_of[i] = si
+    hits = sorted(hits, key=lambda h: (h.start, h.end))
+    dominant = dominant_country(hits)
+    lower = [t.lower_ for t in doc]
+    # only these tokens can start a rule below, so the loops visit nothing else
+    starts = [i for i, w in enumerate(lower) if w in _FIRST_WORDS or w in _PRONOUNS or w in ("north", "south")]
+
+    # 1. roles without a country take the article's dominant country
+    for h in hits:
+        if h.needs_country and dominant:
+            h.country = dominant
+            h.code = f"{dominant}{h.role}"
+            h.needs_country = False
+            h.via += "+context:dominant"
+
+    # 2. surnames and partial names of people met earlier
+    hits = _name_coref(resolver, doc, hits, day)
+
+    # the pair and country phrases outrank the role word inside them ("the two leaders")
+    for i in starts:
+        n = _phrase_at(lower, i, _PAIR_PEOPLE + _PAIR_COUNTRIES + _ONE_COUNTRY)
+        if n:
+            hits = [h for h in hits if not (h.start >= i and h.end <= i + n and h.kind in ("role", "title"))]
+
+    covered = {i for h in hits for i in range(h.start, h.end)}
+    extra: list[Hit] = []
+    for i in starts:
+        if i in covered:
+            continue
+        tok = doc[i]
+        si = sent_of.get(tok.i, 0)
+        # 3. personal pronouns
+        if tok.lower_ in _PRONOUNS and tok.tag_ == "PRP":
+            ante = _last_person(hits, tok.i, si, sent_of, _PRONOUNS[tok.lower_])
+            if ante is not None:
+                extra.append(replace(ante, start=tok.i, end=tok.i + 1, kind="pronoun", char_span=None,
+                                     via=f"coref:{tok.lower_}->{ante.name or ante.code}"))
+            continue
+        # 4./5. phrases
+        for phrases, rule in ((_PAIR_PEOPLE, "people"), (_PAIR_COUNTRIES, "countries"), (_ONE_COUNTRY, "country")):
+            n = _phrase_at(lower, tok.i, phrases)
+            if not n or any(i in covered for i in range(tok.i, tok.i + n)):
+                continue
+            # "the country's president": the phrase is a possessor, resolve the country all the same
+            found = _phrase_referents(hits, tok.i, si, sent_of, rule, lower[tok.i:tok.i + n])
+            for ref in found:
+                extra.append(replace(ref, start=tok.i, end=tok.i + n, kind="pronoun", char_span=None,
+                                     via=f"coref:{' '.join(lower[tok.i:tok.i + n])}->{ref.name or ref.code}"))
+            covered.update(range(tok.i, tok.i + n))
+            break
+        else:
+            if tok.text in ("North", "South") and tok.i > 0 and lower[tok.i - 1] == "the" and \
+                    not (tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ in ("PROPN", "NOUN")):
+                ref = _last_country_named(resolver, hits, tok.i, tok.text)
+                if ref is not None:
+                    extra.append(Hit(tok.i - 1, tok.i + 1, ref, "pronoun", ref, None,
+                                     resolver.dictionary.countries[ref].name, via=f"coref:the {tok.text}->{ref}"))
+    hits = sorted(hits + extra, key=lambda h: (h.start, h.end))
+    out: list[list[Hit]] = [[] for _ in sents]
+    for h in hits:
+        out[sent_of.get(h.start, 0)].append(h)
+    return out
+
+
+def _name_coref(resolver, doc, hits: list[Hit], day) -> list[Hit]:
+    """Bind later partial names to people resolved earlier in the article."""
+    people = [h for h in hits if h.kind == "person" and h.name and not h.via.startswith("surname")]
+    if not people:
+        return hits
+    covered = {i for h in hits for i in range(h.start, h.end)}
+    out = list(hits)
+    # a bare surname that the date rule resolved may mean someone the article named in full
+    for idx, h in enumerate(out):
+        if not h.via.startswith("surname"):
+            continue
+        text = doc[h.start:h.end].text
+        earlier = [p for p in people if p.start < h.start and p.name != h.name and _name_part(text, p.name)]
+        if earlier:
+            ante = earlier[-1]
+            out[idx] = replace(ante, start=h.start, end=h.end, char_span=None, via=f"coref:name:{text}->{ante.name}")
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or any(i in covered for i in range(ent.start, ent.end)):
+            continue
+        end = ent.end
+        while end > ent.start and doc[end - 1].text in ("'s", "’s"):
+            end -= 1
+        text = doc[ent.start:end].text
+        earlier = [p for p in people if p.start < ent.start and _name_part(text, p.name)]
+        if earlier:
+            ante = earlier[-1]
+            out.append(replace(ante, start=ent.start, end=end, char_span=None,
+                               via=f"coref:name:{text}->{ante.name}"))
+    return out
+
+
+def _name_part(text: str, name: str) -> bool:
+    """ "Kim" is part of "Kim Jong Un"; "Jong Un" too; "Kimberly" is not."""
+    words = text.replace("-", " ").split()
+    full = name.replace("-", " ").split()
+    n = len(words)
+    return n > 0 and n < len(full) + 1 and any(full[i:i + n] == words for i in range(len(full) - n + 1))
+
+
+def _last_person(hits: list[Hit], i: int, si: int, sent_of, gender: str) -> Hit | None:
+    for h in reversed(hits):
+        if h.start >= i:
+            continue
+        if si - sent_of.get(h.start, 0) > _PRONOUN_WINDOW:
+            break
+        if h.kind not in ("person", "title") or h.code is None:
+            continue
+        if h.gender and h.gender != gender:
+            continue
+        return h
+    return None
+
+
+_FIRST_WORDS = {p.split()[0] for p in _PAIR_PEOPLE + _PAIR_COUNTRIES + _ONE_COUNTRY}
+
+
+def _phrase_at(lower: list[str], i: int, phrases) -> int:
+    if lower[i] not in _FIRST_WORDS:
+        return 0
+    for p in phrases:
+        words = p.split()
+        if lower[i:i + len(words)] == words:
+            return len(words)
+    return 0
+
+
+def _phrase_referents(hits: list[Hit], i: int, si: int, sent_of, rule: str, words: list[str]) -> list[Hit]:
+    before = [h for h in hits if h.start < i and si - sent_of.get(h.start, 0) <= _PAIR_WINDOW and h.code]
+    if rule == "people":
+        found = _distinct(reversed([h for h in before if h.kind in ("person", "title")]), key=lambda h: h.name or h.code)
+        if len(found) >= 2:
+            return found[:2][::-1]
+        countries = _distinct(reversed([h for h in before if h.country]), key=lambda h: h.country)
+        if len(countries) >= 2:
+            return [_country_hit(h, "GOV") for h in countries[:2][::-1]]
+        return []
+    countries = _distinct(reversed([h for h in before if h.country]), key=lambda h: h.country)
+    role = "GOV" if words[-1] in ("governments", "capitals") else None
+    if rule == "countries":
+        return [_country_hit(h, role) for h in countries[:2][::-1]] if len(countries) >= 2 else []
+    return [_country_hit(countries[0], None)] if countries else []
+
+
+def _country_hit(h: Hit, role: str | None) -> Hit:
+    code = f"{h.country}{role or ''}"
+    return Hit(h.start, h.end, code, "country", h.country, role, None, via=h.via)
+
+
+def _distinct(hits, key) -> list[Hit]:
+    seen, out = set(), []
+    for h in hits:
+        k = key(h)
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(h)
+    return out
+
+
+def _last_country_named(resolver, hits: list[Hit], i: int, word: str) -> str | None:
+    for h in reversed(hits):
+        if h.start >= i or not h.country:
+            continue
+        name = resolver.dictionary.countries[h.country].name
+        if name.startswith(word + " "):
+            return h.country
+    return None

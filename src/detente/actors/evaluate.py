@@ -1,0 +1,114 @@
+"""How many of the gold actors does the resolver find?  A recall check for the dictionaries.
+
+    python -m detente.actors.evaluate [GOLD.jsonl ...] [--misses N]
+
+For each gold sentence with coded events, the gold actors are the three-letter prefixes of the
+event sources and targets (RUSGOV -> RUS, IGOUNO -> IGO; null and "---" skipped), the
+resolver's are the prefixes of the codes of every mention it finds in the sentence
+(resolve_document on the sentence alone, dated when the gold gives a date).  Reported: the
+micro share of gold actors found, and the mean per-sentence share.  With no arguments it reads
+the *.dev.jsonl files in ../shared/gold.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Coverage:
+    name: str
+    sentences: int = 0
+    gold: int = 0
+    found: int = 0
+    per_sentence: list[float] = field(default_factory=list)
+    misses: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+
+    @property
+    def micro(self) -> float:
+        return self.found / self.gold if self.gold else 0.0
+
+    @property
+    def mean(self) -> float:
+        return sum(self.per_sentence) / len(self.per_sentence) if self.per_sentence else 0.0
+
+    def line(self) -> str:
+        return (f"{self.name}: {self.sentences} sentences, {self.gold} gold actor countries, "
+                f"found {self.found} ({self.micro:.1%}); mean per-sentence share {self.mean:.1%}")
+
+
+def gold_actors(record: dict) -> set[str]:
+    out = set()
+    for ev in record.get("events") or []:
+        for side in ("source", "target"):
+            code = ev.get(side)
+            if code and code != "---" and not code.startswith("---"):
+                out.add(code[:3].upper())
+    return out
+
+
+def coverage(path: Path, nlp=None, resolver=None) -> Coverage:
+    from ..nlp import load_nlp
+    from . import get_resolver
+
+    nlp = nlp or load_nlp()
+    resolver = resolver or get_resolver()
+    records = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{lineno}: not JSON: {exc.msg}") from None
+            if gold_actors(rec):
+                records.append(rec)
+    cov = Coverage(path.name.replace(".jsonl", ""))
+    for rec, doc in zip(records, nlp.pipe(r.get("text") or "" for r in records)):
+        gold = gold_actors(rec)
+        found = {m.code[:3] for sent in resolver.resolve_document(doc, rec.get("date")) for m in sent
+                 if m.code and not m.code.startswith("---")}
+        hit = gold & found
+        cov.sentences += 1
+        cov.gold += len(gold)
+        cov.found += len(hit)
+        cov.per_sentence.append(len(hit) / len(gold))
+        if gold - found:
+            cov.misses.append((rec.get("text", ""), sorted(gold - found), sorted(found)))
+    return cov
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..config import shared_dir
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("gold", nargs="*", type=Path)
+    ap.add_argument("--misses", type=int, default=0, help="print this many missed sentences per file")
+    args = ap.parse_args(argv)
+    paths = args.gold
+    if not paths:
+        root = shared_dir()
+        if root is None:
+            print("no gold files given and ../shared/gold is absent", file=sys.stderr)
+            return 2
+        paths = sorted((root / "gold").glob("*.dev.jsonl"))
+    for path in paths:
+        if not path.exists():
+            print(f"{path}: no such file", file=sys.stderr)
+            return 2
+        cov = coverage(path)
+        if not cov.sentences:
+            print(f"{path.name}: no sentences with coded actors")
+            continue
+        print(cov.line())
+        for text, missed, found in cov.misses[:args.misses]:
+            print(f"   missed {missed} found {found}: {text[:160]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

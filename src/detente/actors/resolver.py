@@ -1,0 +1,708 @@
+"""Find and resolve actor mentions in parsed text.
+
+How a mention is found, in order (docs/actors.md has the full rules):
+
+1. Two spaCy PhraseMatchers run over the tokens: one over exact token text for names
+   (countries, adjectives, capitals, named bodies, IGOs, groups, people) so that "US" is not
+   "us" and "May" the month is not matched as "may", and one over lower-cased text for role
+   words and titles ("troops", "Foreign Minister").  Overlaps go to the longest match.
+2. Hyphen-joined tokens spaCy keeps whole ("U.S.-led", "Sino-US") are split and their parts
+   looked up.
+3. spaCy's NER vetoes false hits: a name inside a longer PERSON entity is someone's name
+   ("Jordan Peterson", "Hunter Biden"); forms marked ambiguous need confirmation (a place
+   must be tagged as a place/organisation, a surname as PERSON or follow a title).
+4. Adjacent pieces of one noun phrase combine: country (adjective, name, possessive or
+   capital) + role word + person, e.g. "Russian President Vladimir Putin" -> one RUSGOV
+   mention; "Iraqi troops" -> IRQMIL; "Hungarian and Romanian officials" -> HUNGOV and
+   ROUGOV; "the army of Sudan" -> SDNMIL; "former" makes the role ELI.
+5. People resolve by the article date: a full name always resolves, with the role of the
+   office held that day (ELI when none); a surname alone resolves to whoever held office
+   under that name that day, else to the most recent holder, as ELI.
+6. NER entities left over are fuzzy-matched (rapidfuzz) against the dictionary, for
+   transliteration variants the files do not list.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Iterable, Sequence
+
+from ..records import ActorMention
+from .dictionary import ActorDictionary, Country, Form, NamedActor, Person, RoleWord, fold, normalize_key
+
+# NER labels that confirm an ambiguous place/organisation form.
+_PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "ORG", "FAC"})
+# Words that may sit between a country and its role word inside one noun phrase.
+_GLUE_WORDS = frozenset({"'s", "’s", "'", "top", "senior", "chief", "deputy", "acting", "interim", "new",
+                         "outgoing", "incoming", "veteran", "then", "state", "state-run", "official",
+                         "leading", "main", "key", "powerful", "hardline", "embattled", "longtime",
+                         "long-time", "de", "facto", "military", "armed", "ruling", "elected", "the"})
+_HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "lord", "lady",
+                         "gen", "gen.", "col", "col.", "lt", "lt.", "sen", "sen.", "rep", "rep.", "gov",
+                         "gov.", "pres", "pres.", "prince", "princess", "sheikh", "ayatollah", "mullah",
+                         "marshal", "field", "comrade", "'s", "’s", "the"})
+_FORMER = frozenset({"former", "ex", "ex-", "erstwhile", "retired", "late"})
+_PP_LINKS = {"of": None, "from": None, "in": "nonmil"}  # "the army of Sudan", "police in Kenya"
+_HYPHEN_PART = re.compile(r"[^-–]+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One dictionary reading of a matched phrase."""
+
+    kind: str  # country adjective capital city institution igo group region block person short role
+    code: str | None = None
+    name: str | None = None
+    ambiguous: bool = False
+    country: Country | None = None
+    actor: NamedActor | None = None
+    person: Person | None = None
+    role: RoleWord | None = None
+
+
+@dataclass
+class Hit:
+    """A resolved mention with its token span; ActorMention is what leaves the module."""
+
+    start: int  # token index in the Doc
+    end: int
+    code: str | None
+    kind: str
+    country: str | None = None
+    role: str | None = None
+    name: str | None = None
+    via: str = ""
+    person: Person | None = None
+    gender: str = ""
+    title_office: str | None = None  # title words in front of a person, for tie-breaks
+    needs_country: bool = False  # a role word with no country yet
+    fallback: str | None = None
+    char_span: tuple[int, int] | None = None  # part of a hyphenated token ("U.S." in "U.S.-led")
+
+    def to_mention(self, doc, base_offset: int = 0) -> ActorMention:
+        if self.char_span:
+            s, e = self.char_span
+            text = doc[self.start].text[s - doc[self.start].idx:e - doc[self.start].idx]
+        else:
+            span = doc[self.start:self.end]
+            s, e, text = span.start_char, span.end_char, span.text
+        code = self.code or f"---{self.role or ''}"
+        return ActorMention(text=text, start=s + base_offset, end=e + base_offset, code=code,
+                            country=self.country, role=self.role, name=self.name, kind=self.kind,
+                            via=self.via)
+
+
+def parse_day(value: str | date | None) -> date | None:
+    """The article date as a day: full ISO timestamps are cut to their date; a bare year or
+    year-month stands for its middle, the least wrong guess for who was in office."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    m = re.match(r"^(\d{4})(?:-(\d{1,2}))?", text)
+    if not m:
+        return None
+    year = int(m.group(1))
+    return date(year, int(m.group(2)), 15) if m.group(2) else date(year, 7, 1)
+
+
+class ActorResolver:
+    """Actor mentions in spaCy Docs/Spans.  Build once (get_resolver()); matching is cheap."""
+
+    def __init__(self, extra_dirs: Iterable | None = None, *, nlp=None, dictionary: ActorDictionary | None = None):
+        from ..config import user_data_dir
+
+        if extra_dirs is None:
+            extra_dirs = [d for d in [user_data_dir()] if d is not None]
+        self.dictionary = dictionary or ActorDictionary.load(extra_dirs)
+        self._nlp = nlp
+        self._names: dict[str, list[Reading]] = {}
+        self._roles: dict[str, RoleWord] = dict(self.dictionary.roles)
+        # words that may precede a name inside a PERSON entity without being part of the name
+        self._title_words = _HONORIFICS | {w for k in self._roles for w in k.split()}
+        self._index_names()
+        self._name_matcher = None
+        self._role_matcher = None
+        self._vocab = None
+        self._fuzzy_cache: dict[tuple[str, str], str | None] = {}
+        self._fuzzy_index: dict[str, tuple[list[str], list[str]]] = {}
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _add(self, form: Form, reading: Reading) -> None:
+        reading = replace(reading, ambiguous=reading.ambiguous or form.ambiguous)
+        variants = {form.text}
+        folded = fold(form.text)
+        variants.add(folded)
+        for v in list(variants):  # shouted headlines: "RUSSIA", but not short acronyms
+            if len(v) > 4 and any(c.islower() for c in v):
+                variants.add(v.upper())
+            if "-" in v and reading.kind in ("person", "short"):  # "Jae-in" ~ "Jae In" ~ "Jae-In"
+                variants.add(v.replace("-", " "))
+                variants.add(re.sub(r"-(\w)", lambda m: "-" + m.group(1).upper(), v))
+        for v in variants:
+            bucket = self._names.setdefault(v, [])
+            if reading not in bucket:
+                bucket.append(reading)
+
+    def _index_names(self) -> None:
+        d = self.dictionary
+        for c in d.countries.values():
+            for f in c.names:
+                self._add(f, Reading("country", c.code, c.name, country=c))
+            for f in c.adjectives:
+                self._add(f, Reading("adjective", c.code, c.name, country=c))
+            for f in c.capitals:
+                self._add(f, Reading("capital", c.code, c.name, country=c))
+            for f in c.cities:
+                # Cities are not actors; they are matched only so that "Mexico City" or "Benin
+                # City" is not read as the country inside it.
+                self._add(f, Reading("city", c.code, c.name, country=c))
+        for a in d.actors:
+            for f in a.forms:
+                self._add(f, Reading(a.kind, a.code, a.name, actor=a))
+        for p in d.people.values():
+            for f in [Form(p.name)] + p.aliases:
+                self._add(f, Reading("person", None, p.name, person=p))
+            for f in p.short:
+                self._add(f, Reading("short", None, p.name, person=p))
+
+    def _ensure_matchers(self, vocab) -> None:
+        if self._name_matcher is not None and vocab is self._vocab:
+            return
+        from spacy.matcher import PhraseMatcher
+
+        if self._nlp is None:
+            from ..nlp import load_nlp
+
+            self._nlp = load_nlp()
+        tokenizer = self._nlp.tokenizer
+        names = PhraseMatcher(vocab, attr="ORTH")
+        keys = list(self._names)
+        for key, pattern in zip(keys, tokenizer.pipe(keys, batch_size=1000)):
+            names.add("N\t" + key, [pattern])
+        roles = PhraseMatcher(vocab, attr="LOWER")
+        rkeys = list(self._roles)
+        for key, pattern in zip(rkeys, tokenizer.pipe(rkeys, batch_size=1000)):
+            roles.add("R\t" + key, [pattern])
+        self._name_matcher, self._role_matcher, self._vocab = names, roles, vocab
+
+    def warm(self) -> "ActorResolver":
+        """Build the matchers now rather than on the first document."""
+        if self._nlp is None:
+            from ..nlp import load_nlp
+
+            self._nlp = load_nlp()
+        self._ensure_matchers(self._nlp.vocab)
+        return self
+
+    # --- public API -------------------------------------------------------------------------
+
+    def mentions(self, doc_or_span, date: str | None = None, base_offset: int = 0) -> list[ActorMention]:
+        """All actor mentions in a Doc or Span, in text order.  Offsets are the span's character
+        offsets in its Doc plus ``base_offset``.  Role words with no country of their own keep
+        code "---ROLE" and country None here; resolve_document fills them from the article."""
+        doc = doc_or_span.doc if hasattr(doc_or_span, "doc") and doc_or_span.doc is not doc_or_span else doc_or_span
+        hits = self.hits(doc_or_span, date)
+        return [h.to_mention(doc, base_offset) for h in hits]
+
+    def resolve_document(self, doc, date: str | None = None) -> list[list[ActorMention]]:
+        """Mentions per sentence of ``doc`` with in-document coreference (coref.py)."""
+        from .coref import resolve_hits
+
+        day = parse_day(date)
+        hits = self.hits(doc, date)
+        per_sentence = resolve_hits(self, doc, hits, day)
+        return [[h.to_mention(doc) for h in sent_hits] for sent_hits in per_sentence]
+
+    # --- matching ---------------------------------------------------------------------------
+
+    def hits(self, doc_or_span, date: str | None = None) -> list[Hit]:
+        doc = doc_or_span if not hasattr(doc_or_span, "doc") or doc_or_span.doc is doc_or_span else doc_or_span.doc
+        lo, hi = (0, len(doc)) if doc_or_span is doc else (doc_or_span.start, doc_or_span.end)
+        self._ensure_matchers(doc.vocab)
+        day = parse_day(date)
+        strings = doc.vocab.strings
+        spans = []  # (start, end, is_role, key)
+        for match_id, s, e in self._name_matcher(doc_or_span):
+            spans.append((s + lo if doc_or_span is not doc else s, e + lo if doc_or_span is not doc else e,
+                          False, strings[match_id][2:]))
+        for match_id, s, e in self._role_matcher(doc_or_span):
+            spans.append((s + lo if doc_or_span is not doc else s, e + lo if doc_or_span is not doc else e,
+                          True, strings[match_id][2:]))
+        chosen = _longest_first(spans)
+        pieces: list[_Piece] = []
+        for s, e, is_role, key in chosen:
+            piece = self._piece(doc, s, e, is_role, key)
+            if piece is not None:
+                pieces.append(piece)
+        pieces += self._hyphen_parts(doc, lo, hi, pieces)
+        pieces.sort(key=lambda p: p.start)
+        hits = self._compose(doc, pieces, day)
+        hits += self._fuzzy(doc, lo, hi, hits, day)
+        hits.sort(key=lambda h: (h.start, h.end))
+        return hits
+
+    def _piece(self, doc, s: int, e: int, is_role: bool, key: str) -> "_Piece | None":
+        span = doc[s:e]
+        if is_role:
+            role = self._roles[key]
+            head = span[-1]
+            # "press", "forces", "court" as verbs; "general" as an adjective ("general election")
+            if head.pos_ not in ("NOUN", "PROPN") and not (head.pos_ == "ADJ" and key in ("military",)):
+                return None
+            return _Piece(s, e, [Reading("role", None, None, role=role)])
+        readings = [r for r in self._names.get(key, []) if self._plausible(doc, s, e, r)]
+        if not readings:
+            return None
+        return _Piece(s, e, readings)
+
+    def _plausible(self, doc, s: int, e: int, r: Reading) -> bool:
+        """NER vetoes.  A name inside a longer PERSON entity is part of someone else's name
+        ("Jordan Peterson", "George Washington", "Hunter Biden"); an ambiguous place or acronym
+        needs the NER to call it a place or an organisation ("Chad said" is a man)."""
+        is_person = r.kind in ("person", "short")
+        if doc[s].ent_type_ == "PERSON" or doc[e - 1].ent_type_ == "PERSON":
+            ent = _entity_at(doc, s) or _entity_at(doc, e - 1)
+            if ent is not None and ent.label_ == "PERSON":
+                extra = [t for t in ent if not (s <= t.i < e)]
+                if any(t.lower_ not in self._title_words for t in extra):
+                    return False
+                if not is_person and r.ambiguous:
+                    return False
+        if r.ambiguous and not is_person and doc[s].ent_type_ not in _PLACE_LABELS:
+            return False
+        return True
+
+    def _hyphen_parts(self, doc, lo: int, hi: int, pieces: Sequence["_Piece"]) -> list["_Piece"]:
+        covered = {i for p in pieces for i in range(p.start, p.end)}
+        out = []
+        for tok in doc[lo:hi]:
+            if tok.i in covered or "-" not in tok.text or len(tok.text) < 4:
+                continue
+            for m in _HYPHEN_PART.finditer(tok.text):
+                part = m.group(0)
+                readings = [r for r in self._names.get(part, [])
+                            if r.kind in ("country", "adjective", "capital", "igo", "institution", "group")
+                            and not r.ambiguous]
+                if readings:
+                    out.append(_Piece(tok.i, tok.i + 1, readings,
+                                      char_span=(tok.idx + m.start(), tok.idx + m.end())))
+        return out
+
+    # --- composition ------------------------------------------------------------------------
+
+    def _compose(self, doc, pieces: list["_Piece"], day: date | None) -> list[Hit]:
+        """Join each role/title/person with the country pieces of its noun phrase."""
+        hits: list[Hit] = []
+        used: set[int] = set()
+        n = len(pieces)
+        for i, p in enumerate(pieces):
+            if i in used or p.primary.kind in ("city", "block"):
+                continue
+            if p.primary.kind not in ("role", "person", "short"):
+                continue
+            # walk left over adjacent pieces of the same noun phrase
+            chain = [i]
+            j = i - 1
+            while j >= 0 and j not in used and _adjacent(doc, pieces[j], pieces[chain[0]]):
+                if pieces[j].primary.kind in ("city", "block"):
+                    break
+                chain.insert(0, j)
+                if pieces[j].primary.kind in ("country", "adjective", "capital", "institution", "igo",
+                                              "group", "region"):
+                    break
+                j -= 1
+            # a person right after this chain belongs to it ("Foreign Minister" + "Wang Yi")
+            k = i + 1
+            while k < n and pieces[k].primary.kind in ("role", "person", "short") and \
+                    _adjacent(doc, pieces[chain[-1]], pieces[k]):
+                chain.append(k)
+                k += 1
+            hit = self._chain_hit(doc, [pieces[c] for c in chain], day)
+            if hit is None:
+                continue
+            used.update(chain)
+            used.update(m for m in range(k, n) if pieces[m].start < hit.end)  # "of Sudan", a NER name
+            hits.append(hit)
+            hits += self._coordinated(doc, pieces, chain[0], hit, used)
+        for i, p in enumerate(pieces):
+            if i not in used:
+                hits += self._single_hits(doc, p, day)
+        return hits
+
+    def _chain_hit(self, doc, chain: list["_Piece"], day: date | None) -> Hit | None:
+        anchor = next((p for p in chain if p.primary.kind in ("country", "adjective", "capital", "institution",
+                                                              "igo", "group", "region")), None)
+        roles = [p for p in chain if p.primary.kind == "role"]
+        people = [p for p in chain if p.primary.kind in ("person", "short")]
+        start, end = chain[0].start, chain[-1].end
+        former = _is_former(doc, start, end)
+        title_words = " ".join(doc[p.start:p.end].text.lower() for p in roles)
+        anchor_code = self._anchor_code(anchor, day) if anchor else None
+        anchor_country = self.dictionary.country_of_code(anchor_code) if anchor_code else None
+
+        if people:
+            person_piece = people[-1]
+            hit = self._person_hit(doc, person_piece, day, title=title_words or None,
+                                   hint_country=anchor_country, titled=bool(roles))
+            if hit is None:
+                if not roles:
+                    return None
+                people = []  # an unresolved surname: fall through to the title alone
+            else:
+                hit.start = start
+                if former and hit.country:
+                    hit.code, hit.role = f"{hit.country}ELI", "ELI"
+                    hit.via += "+former"
+                return hit
+        role = roles[0].primary.role
+        # A title followed by a PERSON entity we do not know: "Kyrgyz Prime Minister Nikolai Tanaev"
+        ent_end, ent_name = end, None
+        if role.kind == "title" and end < len(doc) and doc[end].ent_type_ == "PERSON" and doc[end].ent_iob_ == "B":
+            ent = _entity_at(doc, end)
+            if ent is not None:
+                ent_end, ent_name = _content_end(ent), doc[end:_content_end(ent)].text
+        if anchor is None:
+            anchor_code, anchor_country, via_anchor, pp_end = self._pp_country(doc, end, role)
+            if anchor_code and not ent_name:
+                ent_end = pp_end  # "the army of Sudan" is one mention
+        else:
+            via_anchor = f"{anchor.primary.kind}:{doc[anchor.start:anchor.end].text}"
+        kind = "person" if ent_name else role.kind
+        name = ent_name
+        role_code = "ELI" if former else role.role
+        if anchor_code and anchor_country:
+            if anchor.primary.kind in ("institution",) if anchor else False:
+                code = anchor_code if not former else f"{anchor_country}ELI"
+                role_out = code[3:6] or None
+            else:
+                code = f"{anchor_country}{role_code}"
+                role_out = role_code
+            return Hit(start, ent_end, code, kind, anchor_country, role_out, name or (anchor.primary.name if anchor and anchor.primary.kind == "institution" else None),
+                       via=f"{via_anchor}+role:{roles[0].text(doc)}")
+        if anchor_code:  # IGO, group or region: its own code, plus MIL for armed units ("UN troops")
+            code = anchor_code + ("MIL" if role.role == "MIL" and not anchor_code.endswith("MIL") and anchor and anchor.primary.kind == "igo" else "")
+            return Hit(start, ent_end, code, kind, None, role.role if code.endswith(role.role) else None,
+                       name or anchor.primary.name, via=f"{via_anchor}+role:{roles[0].text(doc)}")
+        if anchor is not None and anchor.primary.kind in ("city", "block"):
+            return None
+        fallback = role.fallback
+        if fallback == "-" and not ent_name:
+            return None  # a word that names an actor only with a country ("Israeli tanks")
+        fallback = None if fallback == "-" else fallback
+        return Hit(start, ent_end, fallback, kind, None, role_code if not fallback else None, name,
+                   via=f"role:{roles[0].text(doc)}" + ("+fallback" if fallback else ""),
+                   needs_country=fallback is None, fallback=fallback)
+
+    def _pp_country(self, doc, end: int, role: RoleWord) -> tuple[str | None, str | None, str, int]:
+        """A country right after the role in an "of/from/in" phrase: "the army of Sudan",
+        "police in Kenya" (not "troops in Syria": troops are often foreign)."""
+        if end >= len(doc):
+            return None, None, "", end
+        link = doc[end].lower_
+        if link not in _PP_LINKS or (_PP_LINKS[link] == "nonmil" and role.role == "MIL"):
+            return None, None, "", end
+        k = end + 1
+        if k < len(doc) and doc[k].lower_ == "the":
+            k += 1
+        for key_len in range(min(6, len(doc) - k), 0, -1):
+            text = doc[k:k + key_len].text
+            for r in self._names.get(text, []):
+                if r.kind in ("country", "capital") and not r.ambiguous:
+                    return r.code, r.code, f"{link}:{text}", k + key_len
+        return None, None, "", end
+
+    def _coordinated(self, doc, pieces, first: int, hit: Hit, used: set[int]) -> list[Hit]:
+        """ "Hungarian and Romanian officials": earlier adjectives joined by "and"/"," share the role."""
+        out = []
+        if hit.role is None or hit.country is None or hit.kind == "person":
+            return out
+        j = first - 1
+        right = pieces[first]
+        while j >= 0 and j not in used:
+            p = pieces[j]
+            gap = doc[p.end:right.start]
+            if p.primary.kind != "adjective" or len(gap) != 1 or gap[0].lower_ not in ("and", ",", "&", "or"):
+                break
+            used.add(j)
+            out.append(Hit(p.start, p.end, f"{p.primary.code}{hit.role}", hit.kind, p.primary.code,
+                           hit.role, None, via=f"adjective:{doc[p.start:p.end].text}+coordinated"))
+            right = p
+            j -= 1
+        return out
+
+    def _anchor_code(self, piece: "_Piece", day: date | None) -> str | None:
+        r = piece.primary
+        if r.kind in ("institution", "igo", "group", "region"):
+            return self._dated_code(piece, day)
+        return r.code
+
+    def _dated_code(self, piece: "_Piece", day: date | None) -> str | None:
+        """Named bodies may change code over time (the Taliban: REB until 2021-08-15, GOV after)."""
+        options = [r for r in piece.readings if r.actor is not None]
+        if not options:
+            return piece.primary.code
+        if day is not None:
+            for r in options:
+                a = r.actor
+                if (a.start is None or a.start <= day) and (a.end is None or day < a.end):
+                    return a.codes[0] if a.codes else None
+        latest = max(options, key=lambda r: r.actor.start or date.min)
+        return latest.actor.codes[0] if latest.actor.codes else None
+
+    def _single_hits(self, doc, p: "_Piece", day: date | None) -> list[Hit]:
+        """A piece standing alone: a country, adjective, capital, named body or person.  A body
+        with several codes ("the two Koreas" -> PRK+KOR) gives one hit per code, same span."""
+        r = p.primary
+        text = p.text(doc)
+        if r.kind in ("city", "block", "role"):
+            return []
+        if r.kind in ("person", "short"):
+            hit = self._person_hit(doc, p, day, titled=_after_honorific(doc, p.start))
+            return [hit] if hit else []
+        if r.kind in ("institution", "igo", "group", "region"):
+            codes = self._dated_codes([x for x in p.readings if x.actor is not None], day)
+            hits = []
+            for code in codes:
+                country = self.dictionary.country_of_code(code)
+                hits.append(Hit(p.start, p.end, code, r.kind, country,
+                                code[3:6] if country and len(code) > 3 else None, r.name,
+                                via=f"{r.kind}:{text}", char_span=p.char_span))
+            return hits
+        return [Hit(p.start, p.end, r.code, r.kind, r.code, None, r.name, via=f"{r.kind}:{text}",
+                    char_span=p.char_span)]
+
+    def _dated_codes(self, options: list[Reading], day: date | None) -> list[str]:
+        if not options:
+            return []
+        live = [r for r in options if day is None or
+                ((r.actor.start is None or r.actor.start <= day) and (r.actor.end is None or day < r.actor.end))]
+        if day is None or not live:
+            live = [max(options, key=lambda r: (r.actor.end or date.max, r.actor.start or date.min))]
+        return live[0].actor.codes
+
+    # --- people -----------------------------------------------------------------------------
+
+    def _person_hit(self, doc, p: "_Piece", day: date | None, *, title: str | None = None,
+                    hint_country: str | None = None, titled: bool = False) -> Hit | None:
+        full = [r.person for r in p.readings if r.kind == "person"]
+        short = [r for r in p.readings if r.kind == "short"]
+        text = p.text(doc)
+        if full:
+            person = _pick(full, day, title, hint_country)
+            via = f"person:{text}"
+        elif short:
+            if any(r.ambiguous for r in short) and not titled and doc[p.start].ent_type_ != "PERSON":
+                return None  # "May", "Moon", "Kim" need NER or a title to be a person
+            person = self.resolve_surname([r.person for r in short], day, title, hint_country)
+            if person is None:
+                return None
+            via = f"surname:{text}"
+        else:
+            return None
+        code, office = person.code_at(day)
+        country = self.dictionary.country_of_code(code)
+        role = code[3:6] if country and len(code) > 3 else None
+        return Hit(p.start, p.end, code, "person", country, role, person.name, via=via, person=person,
+                   gender=person.gender, title_office=title)
+
+    def resolve_surname(self, people: list[Person], day: date | None, title: str | None = None,
+                        hint_country: str | None = None) -> Person | None:
+        """Whom a bare surname means on ``day``: the one holder of an office then; failing that,
+        the bearer whose last office ended most recently (a former official, coded ELI).
+        Several office-holders at once (two Kims in 2000) are told apart by the title in
+        front and the country in context; if that fails the surname stays unresolved."""
+        people = list(dict.fromkeys(people))
+        if day is None:
+            return max(people, key=lambda p: _latest_key(p))
+        in_office = [p for p in people if p.term_at(day)]
+        if len(in_office) == 1:
+            return in_office[0]
+        if len(in_office) > 1:
+            narrowed = _tie_break(in_office, day, title, hint_country)
+            return narrowed
+        past = [p for p in people if any(t.start is None or t.start <= day for t in p.terms)]
+        if not past:
+            return None
+        if hint_country:
+            same = [p for p in past if p.nationality == hint_country]
+            past = same or past
+        return max(past, key=lambda p: max((t.end or date.max) for t in p.terms if t.start is None or t.start <= day))
+
+    # --- fuzzy ------------------------------------------------------------------------------
+
+    def _fuzzy(self, doc, lo: int, hi: int, hits: list[Hit], day: date | None) -> list[Hit]:
+        """Entities the dictionary missed, matched to a close spelling of a known name."""
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        out = []
+        for ent in doc.ents:
+            if ent.start < lo or ent.end > hi or ent.label_ not in _FUZZY_KINDS:
+                continue
+            end = _content_end(ent)
+            if end <= ent.start or any(i in covered for i in range(ent.start, end)):
+                continue
+            text = doc[ent.start:end].text
+            key = self.fuzzy_key(text, ent.label_)
+            if key is None:
+                continue
+            piece = _Piece(ent.start, end, [r for r in self._names[key] if r.kind in _FUZZY_KINDS[ent.label_]])
+            if not piece.readings:
+                continue
+            for hit in self._single_hits(doc, piece, day):
+                hit.via = f"fuzzy:{text}~{key}"
+                out.append(hit)
+        return out
+
+    def fuzzy_key(self, text: str, label: str) -> str | None:
+        """The dictionary form closest to ``text`` (rapidfuzz ratio >= 88, same first letter),
+        among forms of the kinds an NER label can be; None when nothing is close."""
+        norm = normalize_key(text)
+        if len(norm) < 5:
+            return None
+        cache_key = (norm, label)
+        if cache_key in self._fuzzy_cache:
+            return self._fuzzy_cache[cache_key]
+        from rapidfuzz import fuzz, process
+
+        keys, norms = self._fuzzy_choices(label)
+        found = process.extractOne(norm, norms, scorer=fuzz.ratio, score_cutoff=88)
+        # same first letter: "Zelenskyi" ~ "Zelensky", but not "Oman" ~ "Roman"
+        key = keys[found[2]] if found is not None and found[0][:1] == norm[:1] else None
+        if len(self._fuzzy_cache) > 100_000:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[cache_key] = key
+        return key
+
+    def _fuzzy_choices(self, label: str) -> tuple[list[str], list[str]]:
+        if label not in self._fuzzy_index:
+            kinds = _FUZZY_KINDS[label]
+            keys = [k for k, rs in self._names.items()
+                    if len(k) >= 5 and not k.isupper() and any(r.kind in kinds and not r.ambiguous for r in rs)]
+            self._fuzzy_index[label] = (keys, [normalize_key(k) for k in keys])
+        return self._fuzzy_index[label]
+
+
+_FUZZY_KINDS = {"PERSON": ("person", "short"), "GPE": ("country", "capital"), "NORP": ("adjective",),
+                "ORG": ("institution", "igo", "group")}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    readings: list[Reading]
+    char_span: tuple[int, int] | None = None  # for a part of a hyphenated token
+
+    @property
+    def primary(self) -> Reading:
+        return self.readings[0]
+
+    def text(self, doc) -> str:
+        if self.char_span:
+            tok = doc[self.start]
+            return tok.text[self.char_span[0] - tok.idx:self.char_span[1] - tok.idx]
+        return doc[self.start:self.end].text
+
+
+def _longest_first(spans: list[tuple[int, int, bool, str]]) -> list[tuple[int, int, bool, str]]:
+    """Non-overlapping matches, longest first; at equal length a name beats a role word.  A
+    leading "the" does not count towards length, so "West Bank" beats "the West"."""
+    def weight(span):
+        s, e, is_role, key = span
+        return -(e - s - (1 if key[:4] in ("the ", "The ") else 0)), is_role, s
+
+    ordered = sorted(spans, key=weight)
+    taken: set[int] = set()
+    out = []
+    for s, e, is_role, key in ordered:
+        if any(i in taken for i in range(s, e)):
+            continue
+        taken.update(range(s, e))
+        out.append((s, e, is_role, key))
+    return sorted(out)
+
+
+def _entity_at(doc, i: int):
+    for ent in doc.ents:
+        if ent.start <= i < ent.end:
+            return ent
+    return None
+
+
+def _content_end(ent) -> int:
+    """Entity end without a trailing possessive ("North Korea's" -> "North Korea")."""
+    end = ent.end
+    while end > ent.start and ent.doc[end - 1].text in ("'s", "’s", "'"):
+        end -= 1
+    return end
+
+
+def _adjacent(doc, left: _Piece, right: _Piece) -> bool:
+    """Two pieces belong to one noun phrase: nothing between them but possessives and a few
+    modifiers, and not across a sentence boundary."""
+    if left.end > right.start:
+        return False
+    gap = doc[left.end:right.start]
+    if any(t.is_sent_start for t in doc[left.start + 1:right.start + 1]):
+        return False
+    if len(gap) > 3:
+        return False
+    for tok in gap:
+        if tok.lower_ in _GLUE_WORDS or tok.lower_ in _FORMER:
+            continue
+        if tok.pos_ == "ADJ" and tok.text[:1].isupper() is False and tok.tag_ == "JJ":
+            continue
+        return False
+    # "Russian-backed separatists": a hyphenated participle between them is no glue
+    if left.end < len(doc) and doc[left.end].text == "-":
+        return False
+    return True
+
+
+def _after_honorific(doc, i: int) -> bool:
+    """ "Mr Moon", "Mrs May", "Gen. Caine": an honorific confirms a surname is a person."""
+    return i > 0 and doc[i - 1].lower_ in _HONORIFICS and doc[i - 1].lower_ not in ("'s", "’s", "the")
+
+
+def _is_former(doc, start: int, end: int) -> bool:
+    window = doc[max(0, start - 2):end]
+    return any(t.lower_ in _FORMER or t.lower_.startswith("ex-") for t in window)
+
+
+def _latest_key(p: Person):
+    t = p.latest_term()
+    return (t.end or date.max, t.start or date.min) if t else (date.min, date.min)
+
+
+def _pick(people: list[Person], day, title, hint_country) -> Person:
+    people = list(dict.fromkeys(people))
+    if len(people) == 1:
+        return people[0]
+    if day is not None:
+        live = [p for p in people if p.term_at(day)]
+        if len(live) == 1:
+            return live[0]
+    return max(people, key=_latest_key)
+
+
+def _tie_break(people: list[Person], day: date, title: str | None, hint_country: str | None) -> Person | None:
+    if title:
+        words = set(title.split())
+        fit = [p for p in people if words & set((p.term_at(day).office or "").lower().split())]
+        if len(fit) == 1:
+            return fit[0]
+        people = fit or people
+    if hint_country:
+        fit = [p for p in people if p.term_at(day).code[:3] == hint_country]
+        if len(fit) == 1:
+            return fit[0]
+    return None

@@ -1,0 +1,473 @@
+"""The stored facts a brief may state: event reports of a dyad, read from the store, grouped
+into one fact per real-world event.
+
+Everything here is bounded in size, so a brief costs about the same on a 10-million-event store
+as on the demo: the database filters and ranks, Python only sees the few hundred reports a brief
+can show.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Optional
+
+from ..relations.common import RelationsError
+from ..relations.plots import has_merged
+from ..relations.reactions import reactions
+from ..store import Store
+
+# How many reports a brief reads at most per question it asks the store.  A brief lists a few
+# dozen events; the caps only bound the cost on very large dyads (USA-CHN in a GDELT-sized store).
+MAX_WINDOW_REPORTS = 3000
+MAX_REACTION_REPORTS = 1000
+MAX_NEAR_REACTIONS = 40
+HISTORY_PER_YEAR = 6
+
+# Which actor an event belongs to at country level: its country, or for non-state actors with
+# no country (IGOUNO, NATO, WST) the actor code itself.
+SOURCE_KEY = "coalesce(e.source_country, e.source)"
+TARGET_KEY = "coalesce(e.target_country, e.target)"
+# The day an article was published, read from its ISO date string rather than the TIMESTAMPTZ
+# column so that the answer does not depend on the session time zone.
+ARTICLE_DAY = "try_cast(substr(a.date, 1, 10) AS DATE)"
+SORT_DAY = f"coalesce(e.event_day, {ARTICLE_DAY})"
+
+_COLUMNS = f"""
+    e.id, e.article_id, e.sentence_index, e.sentence, e.trigger_start,
+    e.source, e.source_country, e.source_name, e.target, e.target_country, e.target_name,
+    {SOURCE_KEY} AS source_key, {TARGET_KEY} AS target_key,
+    e.code, e.root, e.quad_class, e.goldstein, e.modality, e.date, e.date_precision,
+    e.event_day, e.place, e.place_country, e.asserted_by, e.cited_sources, e.confidence,
+    a.date AS article_date, {ARTICLE_DAY} AS article_day,
+    m.merged_id, m.dimensions
+"""
+# Reports join their merged event (detente.relations.merge) when merging has run: the merged id
+# groups the reports of one real-world event and the dimensions were tagged there.
+_FROM = ("FROM events e LEFT JOIN articles a ON a.id = e.article_id "
+         "LEFT JOIN event_merge_members m ON m.event_id = e.id")
+
+
+@dataclass
+class Report:
+    """One coded event as reported in one sentence of one article."""
+
+    id: str
+    article_id: str
+    sentence_index: int
+    sentence: Optional[str]
+    trigger_start: Optional[int]
+    source: Optional[str]
+    source_country: Optional[str]
+    source_name: Optional[str]
+    target: Optional[str]
+    target_country: Optional[str]
+    target_name: Optional[str]
+    source_key: Optional[str]
+    target_key: Optional[str]
+    code: str
+    root: str
+    quad_class: Optional[int]
+    goldstein: Optional[float]
+    modality: str
+    date: Optional[str]
+    date_precision: Optional[str]
+    event_day: Optional[dt.date]
+    place: Optional[str]
+    place_country: Optional[str]
+    asserted_by: Optional[str]
+    cited_sources: list[str]
+    confidence: Optional[float]
+    article_date: Optional[str]
+    article_day: Optional[dt.date]
+    merged_id: Optional[str] = None
+    dimensions: Optional[list[str]] = None
+
+    @property
+    def sort_day(self) -> Optional[dt.date]:
+        return self.event_day or self.article_day
+
+    @property
+    def order(self) -> tuple:
+        """Deterministic reading order: by article, then position in it."""
+        return (self.article_day or dt.date.min, self.article_id, self.sentence_index,
+                self.trigger_start or 0, self.id)
+
+
+@dataclass
+class Fact:
+    """One real-world event as the brief states it: every report of it, and whether its two
+    sides were coded as doing it to each other (``reciprocal``: "the two leaders met").
+
+    ``merged`` is the event's row in ``merged_events`` when event merging has run: its
+    representative code, direction, modality, date, place and sentence then speak for the
+    reports (merging reads "B hosted A" as A's visit to B, and settles disagreements)."""
+
+    reports: list[Report]
+    reciprocal: bool = False
+    dimensions: tuple[str, ...] = ()
+    merged: Optional[dict[str, Any]] = None
+    # For a third party's event found near the dyad's own events (detente.relations.reactions):
+    # the dyad event it is nearest to, and how many days after it (negative: before).
+    anchor: Optional[Any] = None
+    anchor_days: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        self.reports.sort(key=lambda r: r.order)
+
+    @property
+    def primary(self) -> Report:
+        """The report that speaks for the fact: the merged event's representative when there is
+        one, else the most precisely dated report, then the earliest."""
+        rank = {"day": 0, "month": 1, "year": 2}
+        best = min(self.reports, key=lambda r: (rank.get(r.date_precision or "", 3), r.order))
+        m = self.merged
+        if not m:
+            return best
+        base = next((r for r in self.reports
+                     if r.article_id == m["article_id"] and r.sentence == m["sentence"]), best)
+        return replace(
+            base, code=m["code"], root=m["root"], goldstein=m["goldstein"],
+            quad_class=m["quad_class"], modality=m["modality"], date=m["date"],
+            date_precision=m["date_precision"], event_day=m["event_day"],
+            source=m["source"], source_country=m["source_country"], source_name=m["source_name"],
+            target=m["target"], target_country=m["target_country"], target_name=m["target_name"],
+            source_key=m["source_country"] or m["source"], target_key=m["target_country"] or m["target"],
+            place=m["place"] or base.place, place_country=m["place_country"] or base.place_country,
+            sentence=m["sentence"] or base.sentence)
+
+    @property
+    def disagrees_on(self) -> list[str]:
+        return list((self.merged or {}).get("disagrees_on") or [])
+
+    @property
+    def planned_link(self) -> Optional[str]:
+        return (self.merged or {}).get("planned_link")
+
+    @property
+    def code(self) -> str:
+        return self.primary.code
+
+    @property
+    def modality(self) -> str:
+        return self.primary.modality
+
+    @property
+    def date(self) -> Optional[str]:
+        return self.primary.date
+
+    @property
+    def event_day(self) -> Optional[dt.date]:
+        return self.primary.event_day
+
+    @property
+    def sort_day(self) -> Optional[dt.date]:
+        days = [r.sort_day for r in self.reports if r.sort_day]
+        return self.event_day or (max(days) if days else None)
+
+    @property
+    def article_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for r in self.reports:
+            seen.setdefault(r.article_id, None)
+        return list(seen)
+
+    @property
+    def target_keys(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for r in self.reports:
+            if r.target_key:
+                seen.setdefault(r.target_key, None)
+        return list(seen)
+
+    @property
+    def cited_sources(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for r in self.reports:
+            for s in r.cited_sources or []:
+                seen.setdefault(s, None)
+        return list(seen)
+
+    @property
+    def asserted_by(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for r in self.reports:
+            if r.asserted_by:
+                seen.setdefault(r.asserted_by, None)
+        return list(seen)
+
+    @property
+    def weight(self) -> float:
+        """How much a fact matters when only a few can be listed: reports, then intensity."""
+        return len(self.article_ids) * 10 + abs(self.primary.goldstein or 0.0)
+
+
+@dataclass
+class DyadFacts:
+    """Everything a brief of the dyad (a, b) may draw on."""
+
+    a: str
+    b: str
+    since: Optional[dt.date]
+    facts: list[Fact]                 # the dyad's own events in the window, both directions
+    history: list[Fact]               # key dated events (before the window when there is one)
+    reactions: list[Fact]             # third parties' events aimed at a or b, near the dyad's own
+    n_reports: int = 0
+    n_events: int = 0
+    n_articles: int = 0
+    first_date: Optional[str] = None   # ISO at the precision reported ('2000', '2023-09')
+    last_date: Optional[str] = None
+    article_ids: list[str] = field(default_factory=list)  # a sample, for the summary's citation
+
+
+def dyad_condition(a: str, b: str) -> tuple[str, list[Any]]:
+    return (f"(({SOURCE_KEY} = ? AND {TARGET_KEY} = ?) OR ({SOURCE_KEY} = ? AND {TARGET_KEY} = ?))",
+            [a, b, b, a])
+
+
+def window_condition(since: Optional[dt.date]) -> tuple[str, list[Any]]:
+    """Reports that belong to the period the brief covers: dated on or after ``since``, or
+    undated but published on or after it (a planned event is reported before it happens)."""
+    if since is None:
+        return "TRUE", []
+    return (f"(e.event_day >= ? OR (e.event_day IS NULL AND {ARTICLE_DAY} >= ?) "
+            f"OR (e.modality IN ('planned', 'hypothetical') AND {ARTICLE_DAY} >= ?))",
+            [since, since, since])
+
+
+def _reports(store: Store, where: str, params: list[Any], order: str, limit: int,
+             qualify: str = "") -> list[Report]:
+    sql = (f"SELECT {_COLUMNS} {_FROM} "
+           f"WHERE {where} {qualify} ORDER BY {order} LIMIT {int(limit)}")
+    return [Report(**row) for row in store.query(sql, params)]
+
+
+def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = None,
+                    dimensions=None) -> DyadFacts:
+    """Read what the store knows about a and b.  ``dimensions(code, sentence)`` tags each fact
+    with its dimensions (diplomatic, military, economic, ...)."""
+    dyad, dyad_params = dyad_condition(a, b)
+    window, window_params = window_condition(since)
+    newest_first = f"{SORT_DAY} DESC NULLS LAST, e.article_id, e.sentence_index, e.trigger_start, e.id"
+
+    current = _reports(store, f"{dyad} AND {window}", dyad_params + window_params,
+                       newest_first, MAX_WINDOW_REPORTS)
+
+    # History: a few of the most intense dated events per year (the coder dates "the first since
+    # 2000" to 2000), so a long dyad still yields a readable timeline.
+    before = "e.event_day < ?" if since else "TRUE"
+    history = _reports(
+        store,
+        f"{dyad} AND e.event_day IS NOT NULL AND e.modality IN ('occurred', 'claimed') AND {before}",
+        dyad_params + ([since] if since else []),
+        "e.event_day, e.article_id, e.sentence_index, e.trigger_start, e.id",
+        MAX_WINDOW_REPORTS,
+        qualify=(f"QUALIFY row_number() OVER (PARTITION BY year(e.event_day) ORDER BY "
+                 f"abs(coalesce(e.goldstein, 0)) DESC, e.event_day, e.id) <= {HISTORY_PER_YEAR}"))
+
+    reactions, nearest = _reactions(store, a, b, since)
+
+    stats = store.query(
+        f"SELECT count(*) AS n, count(DISTINCT coalesce(m.merged_id, e.id)) AS n_events, "
+        f"count(DISTINCT e.article_id) AS n_articles, "
+        f"arg_min(e.date, e.event_day) AS first_date, arg_max(e.date, e.event_day) AS last_date "
+        f"{_FROM} WHERE {dyad} AND {window}",
+        dyad_params + window_params)[0]
+    sample = [r["article_id"] for r in store.query(
+        f"SELECT e.article_id, count(*) AS n FROM events e LEFT JOIN articles a ON a.id = e.article_id "
+        f"WHERE {dyad} AND {window} GROUP BY e.article_id ORDER BY n DESC, e.article_id LIMIT 3",
+        dyad_params + window_params)]
+
+    out = DyadFacts(a=a, b=b, since=since, facts=group_reports(current),
+                    history=group_reports(history), reactions=group_reports(reactions, join_targets=True),
+                    n_reports=stats["n"], n_events=stats["n_events"], n_articles=stats["n_articles"],
+                    first_date=stats["first_date"], last_date=stats["last_date"], article_ids=sample)
+    _attach_merged(store, out.facts + out.history + out.reactions)
+    for fact in out.facts + out.history + out.reactions:
+        fact.dimensions = _dimensions(fact, dimensions)
+    for fact in out.reactions:
+        found = next((nearest[k] for r in fact.reports for k in (r.id, r.merged_id) if k in nearest), None)
+        if found is not None:
+            fact.anchor, fact.anchor_days = found.anchor, found.days
+    return out
+
+
+def _attach_merged(store: Store, facts: list[Fact]) -> None:
+    ids = sorted({r.merged_id for f in facts for r in f.reports if r.merged_id})
+    if not ids:
+        return
+    rows = {row["id"]: row for row in store.query(
+        f"SELECT * FROM merged_events WHERE id IN ({', '.join('?' for _ in ids)})", ids)}
+    for fact in facts:
+        merged_id = fact.reports[0].merged_id
+        if merged_id in rows:
+            fact.merged = rows[merged_id]
+
+
+def planned_outcome(store: Store, fact: Fact) -> Optional[Fact]:
+    """The occurred event that event merging linked a planned one to (it took place)."""
+    if not fact.planned_link:
+        return None
+    found = _reports(store, "m.merged_id = ?", [fact.planned_link],
+                     "e.event_day NULLS LAST, e.article_id, e.sentence_index, e.id", MAX_WINDOW_REPORTS)
+    if not found:
+        return None
+    out = Fact(found)
+    _attach_merged(store, [out])
+    return out
+
+
+def _dimensions(fact: Fact, tagger) -> tuple[str, ...]:
+    """Dimensions merging stored for the event (or its reports), else the tagger's answer."""
+    if fact.merged and fact.merged.get("dimensions") is not None:
+        return tuple(fact.merged["dimensions"])
+    found: dict[str, None] = {}
+    for r in fact.reports:
+        for d in r.dimensions or []:
+            found.setdefault(d, None)
+    if not found and tagger is not None:
+        for d in tagger(fact.code, fact.primary.sentence or ""):
+            found.setdefault(d, None)
+    return tuple(found)
+
+
+def _reactions(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple[list[Report], dict[str, Any]]:
+    """Third parties' events aimed at a or b, found two ways: reported in the same articles as
+    the dyad's own events (the coverage that puts them side by side, dated or not), and dated
+    within days of the dyad's events (:func:`detente.relations.reactions`).  Returns the
+    reports and, for the second kind, each reaction by event id (its anchor and delay)."""
+    dyad, dyad_params = dyad_condition(a, b)
+    window, window_params = window_condition(since)
+    where = (f"{TARGET_KEY} IN (?, ?) AND {SOURCE_KEY} IS NOT NULL AND {SOURCE_KEY} NOT IN (?, ?) "
+             f"AND e.article_id IN (SELECT e.article_id FROM events e LEFT JOIN articles a "
+             f"ON a.id = e.article_id WHERE {dyad} AND {window}) AND {window}")
+    order = f"{SORT_DAY} DESC NULLS LAST, e.article_id, e.sentence_index, e.id"
+    found = _reports(store, where, [a, b, a, b] + dyad_params + window_params + window_params,
+                     order, MAX_REACTION_REPORTS)
+
+    merged = has_merged(store)
+    try:
+        near = reactions(store, a, b, start=since, reports=not merged, limit=MAX_NEAR_REACTIONS)
+    except RelationsError:
+        near = []
+    by_id = {r.event.id: r for r in near}
+    if by_id:
+        ids = sorted(by_id)
+        column = "m.merged_id" if merged else "e.id"
+        have = {r.id for r in found}
+        extra = _reports(store, f"{column} IN ({', '.join('?' for _ in ids)})", ids, order,
+                         MAX_REACTION_REPORTS)
+        found += [r for r in extra if r.id not in have]
+    return found, by_id
+
+
+def facts_for(store: Store, summaries: Iterable[Any]) -> list[Fact]:
+    """Facts (with every report) for events the relations analyses hand back
+    (:class:`detente.relations.common.EventSummary`: merged events, or single reports)."""
+    summaries = list(summaries)
+    ids = list(dict.fromkeys(s.id for s in summaries))
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    found = _reports(store, f"(m.merged_id IN ({marks}) OR e.id IN ({marks}))", ids + ids,
+                     "e.article_id, e.sentence_index, e.id", MAX_WINDOW_REPORTS)
+    groups: dict[str, list[Report]] = {}
+    for r in found:
+        key = r.merged_id if r.merged_id in ids else r.id
+        groups.setdefault(key, []).append(r)
+    facts = {key: Fact(reps) for key, reps in groups.items()}
+    _attach_merged(store, list(facts.values()))
+    return [facts[i] for i in ids if i in facts]
+
+
+def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
+    """The latest earlier occurred event of the same kind (same direction, same three-digit
+    CAMEO code; "B hosted A" counts as A visiting B) as ``fact``, for "the first since ..."
+    statements.
+
+    "Earlier" needs a date to compare with: the fact's own date, else the publication date of
+    its article; when neither is known only events reported in the same article qualify, because
+    an article reports what has happened before what is planned."""
+    p = fact.primary
+    if not p.source_key or not p.target_key:
+        return None
+    kinds = [(p.source_key, p.target_key, fact.code[:3])]
+    mirror = {"042": "043", "043": "042"}.get(fact.code[:3])
+    if mirror:
+        kinds.append((p.target_key, p.source_key, mirror))
+    where = "(" + " OR ".join(f"({SOURCE_KEY} = ? AND {TARGET_KEY} = ? AND left(e.code, 3) = ?)"
+                              for _ in kinds) + ")"
+    params: list[Any] = [v for kind in kinds for v in kind]
+    where += (" AND e.modality = 'occurred' AND e.event_day IS NOT NULL "
+              f"AND e.id NOT IN ({', '.join('?' for _ in fact.reports)})")
+    params += [r.id for r in fact.reports]
+    if fact.merged:  # other reports of the same event are not an earlier event
+        where += " AND m.merged_id IS DISTINCT FROM ?"
+        params.append(fact.merged["id"])
+    anchor = fact.event_day or p.article_day
+    if anchor is not None:
+        where += " AND e.event_day < ?"
+        params.append(anchor)
+        if fact.event_day and p.date_precision == "year":
+            # '2024' is not before 2024-06: at year precision only earlier years are earlier.
+            where += " AND year(e.event_day) < ?"
+            params.append(anchor.year)
+    else:
+        where += f" AND e.article_id IN ({', '.join('?' for _ in fact.article_ids)})"
+        params += fact.article_ids
+    found = _reports(store, where, params, "e.event_day DESC, e.article_id, e.sentence_index, e.id", 1)
+    if not found:
+        return None
+    out = Fact(found)
+    _attach_merged(store, [out])
+    return out
+
+
+def group_reports(reports: Iterable[Report], join_targets: bool = False) -> list[Fact]:
+    """One fact per real-world event among ``reports``.
+
+    Reports that event merging (detente.relations.merge) put in one merged event are one fact;
+    reports not merged yet are one fact when they share direction, code, modality and date (a
+    story syndicated across outlets).  Then facts told by one sentence are shown together:
+    both sides doing the same thing to each other ("the two leaders met") become one reciprocal
+    fact, A <-> B, and with ``join_targets`` one actor doing one thing to several targets ("the
+    United States expressed concern" at Russia and North Korea) becomes one fact.
+    """
+    groups: dict[tuple, list[Report]] = {}
+    for r in sorted(reports, key=lambda r: r.order):
+        key = (("merged", r.merged_id) if r.merged_id else
+               ("report", r.source_key, r.target_key, r.code, r.modality, r.date))
+        groups.setdefault(key, []).append(r)
+    facts = [Fact(reps) for reps in groups.values()]
+
+    # Union facts that one sentence tells together.
+    parent = list(range(len(facts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    told: dict[tuple, list[int]] = {}
+    for i, fact in enumerate(facts):
+        for r in fact.reports:
+            told.setdefault((r.article_id, r.sentence_index, r.code, r.modality, r.date), []).append(i)
+    for members in told.values():
+        for i in members:
+            for j in members:
+                if i >= j or find(i) == find(j):
+                    continue
+                ri, rj = facts[i].reports[0], facts[j].reports[0]
+                mirrored = (ri.source_key, ri.target_key) == (rj.target_key, rj.source_key)
+                fanned = join_targets and ri.source_key == rj.source_key
+                if mirrored or fanned:
+                    parent[find(j)] = find(i)
+    combined: dict[int, list[Report]] = {}
+    for i, fact in enumerate(facts):
+        combined.setdefault(find(i), []).extend(fact.reports)
+    out = []
+    for reps in combined.values():
+        directions = {(r.source_key, r.target_key) for r in reps}
+        reciprocal = any((t, s) in directions for s, t in directions if s != t)
+        out.append(Fact(reps, reciprocal=reciprocal))
+    return out

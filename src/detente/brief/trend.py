@@ -1,0 +1,129 @@
+"""The trend section: the dyad's series and shifts (detente.relations), stated with the events
+that make them, and the chart for HTML briefs."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from ..relations.common import RelationsError
+from ..relations.plots import has_merged, key_events_of, plot_dyad, svg_inline
+from ..relations.series import Period, dyad_series
+from ..relations.shifts import find_shifts
+from ..store import Store
+from .compose import MAX_AGGREGATE_REFS, Composer, _count
+from .facts import SOURCE_KEY, TARGET_KEY, facts_for
+from .model import Section, Statement
+
+TOP_PER_PERIOD = 10
+# Periods a chart should have at most: beyond this the bars get too thin to read, so a long
+# history is counted by quarter or year instead of by month.
+MAX_PERIODS = 60
+FREQ_DAYS = (("week", 7), ("month", 30.44), ("quarter", 91.3), ("year", 365.25))
+
+
+def choose_freq(first: dt.date, last: dt.date) -> str:
+    """The finest of week/month/quarter/year that keeps the series within MAX_PERIODS."""
+    span = (last - first).days + 1
+    for freq, days in FREQ_DAYS:
+        if span / days <= MAX_PERIODS:
+            return freq
+    return "year"
+
+
+def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optional[dt.date],
+                  chart: bool = False) -> Section:
+    section = Section("trend", "Trend and shifts")
+    span = _dated_span(store, a, b, since)
+    if span is None:
+        section.statements.append(composer.none(
+            f"No dated, occurred event between {composer.a_name} and {composer.b_name} to count."))
+        return section
+    freq = choose_freq(*span)
+    try:
+        periods = dyad_series(store, a, b, start=since, freq=freq, top=TOP_PER_PERIOD,
+                              reports=not has_merged(store))
+    except RelationsError as exc:
+        section.statements.append(composer.none(f"No series: {exc}."))
+        return section
+    if not periods:
+        section.statements.append(composer.none("No dated events to count."))
+        return section
+    shifts = find_shifts(periods)
+
+    section.statements.extend(_overview(composer, store, periods, freq))
+    for shift in shifts:
+        stmt = _shift_statement(composer, store, shift, periods, freq)
+        if stmt is not None:
+            section.statements.append(stmt)
+    active = [p for p in periods if p.net_coop is not None]
+    if not shifts:
+        section.statements.append(composer.none(
+            f"No shift (change point) is detected across the {_count(len(active), freq)} with events."))
+    if chart:
+        svg = plot_dyad(periods, shifts, key_events_of(periods, shifts), None, fmt="svg")
+        section.chart_svg = svg_inline(svg)
+    return section
+
+
+def _dated_span(store: Store, a: str, b: str, since: Optional[dt.date]) -> Optional[tuple[dt.date, dt.date]]:
+    """First and last day of the dyad's dated occurred or claimed events (what the series counts)."""
+    params: list = [a, b, b, a]
+    where = (f"(({SOURCE_KEY} = ? AND {TARGET_KEY} = ?) OR ({SOURCE_KEY} = ? AND {TARGET_KEY} = ?)) "
+             "AND e.event_day IS NOT NULL AND e.modality IN ('occurred', 'claimed')")
+    if since:
+        where += " AND e.event_day >= ?"
+        params.append(since)
+    row = store.query(f"SELECT min(e.event_day) AS lo, max(e.event_day) AS hi FROM events e WHERE {where}",
+                      params)[0]
+    return (row["lo"], row["hi"]) if row["lo"] else None
+
+
+def _overview(c: Composer, store: Store, periods: list[Period], freq: str) -> list[Statement]:
+    active = [p for p in periods if p.n_events]
+    n = sum(p.n_events for p in active)
+    coop = sum(p.cooperation for p in active)
+    conflict = sum(p.conflict for p in active)
+    tops = sorted((e for p in active for e in p.top_events[:1]),
+                  key=lambda e: (-e.score, e.event_day or dt.date.min, e.id))
+    out = [Statement(
+        text=(f"Counted by {freq} from {periods[0].label} to {periods[-1].label}, "
+              f"{_count(n, 'dated event')} between {c.a_name} and {c.b_name} "
+              f"({coop} cooperative, {conflict} conflictual) fall in {len(active)} of the "
+              f"{_count(len(periods), freq)}."),
+        refs=c.aggregate_refs(facts_for(store, tops[:MAX_AGGREGATE_REFS])))]
+
+    latest = next((p for p in reversed(periods) if p.net_coop is not None), None)
+    if latest is not None:
+        facts = facts_for(store, latest.top_events[:3])
+        if facts:
+            out.append(Statement(
+                text=(f"In the latest {freq} with events, {latest.label}, the net cooperation "
+                      f"index (−1 all conflict, +1 all cooperation) is {latest.net_coop:+.2f} "
+                      f"over {_count(latest.n_events, 'event')}."),
+                refs=c.aggregate_refs(facts)))
+    busiest = max(active, key=lambda p: (p.n_events, p.start)) if active else None
+    if busiest is not None and busiest is not latest and busiest.top_events:
+        facts = facts_for(store, busiest.top_events[:1])
+        if facts:
+            out.append(Statement(
+                text=(f"{busiest.label} has the most events ({busiest.n_events}, net cooperation "
+                      f"{busiest.net_coop:+.2f}); the strongest: {c.describe(facts[0])}."),
+                refs=c.aggregate_refs(facts)))
+    return out
+
+
+def _shift_statement(c: Composer, store: Store, shift, periods: list[Period], freq: str) -> Optional[Statement]:
+    drivers = facts_for(store, shift.drivers)
+    if not drivers:
+        # A shift is stated only with the events that make it.
+        first = next((p for p in periods if p.start == shift.start), None)
+        drivers = facts_for(store, first.top_events[:3]) if first else []
+    if not drivers:
+        return None
+    label = next((p.label for p in periods if p.start == shift.start), shift.start.isoformat())
+    named = "; ".join(c.describe(f) for f in drivers[:3])
+    return Statement(
+        text=(f"{shift.label.capitalize()} from {label}: the mean net cooperation index moves "
+              f"from {shift.before:+.2f} to {shift.after:+.2f} ({shift.size:+.2f}), driven by: "
+              f"{named}."),
+        refs=c.aggregate_refs(drivers))

@@ -1,0 +1,219 @@
+"""`detente code`, `detente eval` and `detente events`: the event stage's commands."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+from . import app
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _read_records(path: str) -> Iterator[tuple[str, str, Optional[str]]]:
+    """(id, text, date) per JSONL record; malformed records get one line on stderr each and
+    are passed on with empty text so the output keeps one line per input record."""
+    fh = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")
+    name = "<stdin>" if path == "-" else path
+    try:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                _err(f"{name}:{n}: not a JSON record ({exc.msg}); skipped")
+                continue
+            if not isinstance(rec, dict):
+                _err(f"{name}:{n}: a record must be a JSON object; skipped")
+                continue
+            rid = rec.get("id")
+            if rid is None:
+                rid = f"{Path(name).name}:{n}"
+                _err(f"{name}:{n}: field \"id\" missing; using {rid!r}")
+            text = rec.get("text")
+            if not isinstance(text, str):
+                _err(f"{name}:{n}: field \"text\" missing or not a string; no events for {rid!r}")
+                text = ""
+            date = rec.get("date")
+            if date is not None and not isinstance(date, str):
+                _err(f"{name}:{n}: field \"date\" is not a string; ignored")
+                date = None
+            yield str(rid), text, date
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+
+
+@app.command("code")
+def code_cmd(
+    inputs: List[str] = typer.Argument(..., help="JSONL files of {\"id\", \"text\", \"date\"?} records ('-' = stdin)"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write JSONL here (default stdout)"),
+    batch_size: int = typer.Option(64, help="texts per spaCy batch"),
+) -> None:
+    """Code texts into events without a store: one output line per input record."""
+    from ..events.coder import Coder, event_to_json
+
+    for path in inputs:
+        if path != "-" and not Path(path).is_file():
+            _err(f"{path}: no such file")
+            raise typer.Exit(2)
+    coder = Coder()
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
+    n_rec = n_ev = 0
+    try:
+        for path in inputs:
+            for rid, events in coder.code_many(_read_records(path), batch_size=batch_size):
+                out.write(json.dumps({"id": rid, "events": [event_to_json(e) for e in events]},
+                                     ensure_ascii=False, default=str) + "\n")
+                n_rec += 1
+                n_ev += len(events)
+    finally:
+        if output:
+            out.close()
+    _err(f"coded {n_rec} records, {n_ev} events" + (f" -> {output}" if output else ""))
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: List[Path] = typer.Argument(..., help="gold JSONL files"),
+    errors: int = typer.Option(0, "--errors", help="also list the N most frequent error classes"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per file"),
+    predictions: Optional[Path] = typer.Option(None, "--save-predictions",
+                                               help="folder to write each file's predictions to"),
+) -> None:
+    """Score the coder on gold-coded sentences, with the reference scorer's metrics."""
+    from ..events.coder import Coder
+    from ..events.evaluate import GoldFileError, evaluate_file, format_scores
+
+    coder = Coder()
+    status = 0
+    for path in gold:
+        try:
+            res = evaluate_file(path, coder)
+        except GoldFileError as exc:
+            _err(str(exc))
+            status = 2
+            continue
+        if as_json:
+            typer.echo(json.dumps({"file": str(path), **res.scores,
+                                   "errors": dict(res.errors.most_common(errors or None))}))
+        else:
+            typer.echo(f"{path.name}: {format_scores(res.scores)}")
+            for cls, n in res.errors.most_common(errors):
+                typer.echo(f"    {n:5d}  {cls}")
+        if predictions:
+            predictions.mkdir(parents=True, exist_ok=True)
+            with open(predictions / f"{path.stem}.pred.jsonl", "w", encoding="utf-8") as fh:
+                for p in res.predictions:
+                    fh.write(json.dumps(p, ensure_ascii=False, default=str) + "\n")
+    raise typer.Exit(status)
+
+
+_COLUMNS = ("date", "source", "target", "code", "root", "quad_class", "goldstein", "plover",
+            "modality", "place", "trigger", "asserted_by", "article_id", "sentence_index", "id")
+
+
+@app.command("events")
+def events_cmd(
+    db: Optional[str] = typer.Option(None, "--db", help="store file (default $DETENTE_DB or ./detente.duckdb)"),
+    actor: Optional[str] = typer.Option(None, "--actor", help="source or target code/country starts with this (RUS, RUSGOV)"),
+    dyad: Optional[List[str]] = typer.Option(None, "--dyad", help="two actors, either direction: --dyad RUS --dyad PRK"),
+    code: Optional[str] = typer.Option(None, "--code", help="CAMEO code or prefix (042, 04)"),
+    root: Optional[str] = typer.Option(None, "--root", help="CAMEO root (two digits)"),
+    quad: Optional[int] = typer.Option(None, "--quad", min=1, max=4, help="quad class 1-4"),
+    modality: Optional[str] = typer.Option(None, "--modality", help="occurred|planned|hypothetical|negated|claimed"),
+    date_from: Optional[str] = typer.Option(None, "--from", help="event date >= (YYYY[-MM[-DD]])"),
+    date_to: Optional[str] = typer.Option(None, "--to", help="event date <= (YYYY[-MM[-DD]])"),
+    with_actorless: bool = typer.Option(False, "--actorless", help="include events that name no actor"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | jsonl"),
+    limit: int = typer.Option(50, "--limit", help="at most this many rows (0 = all)"),
+) -> None:
+    """List stored events, newest first, with filters."""
+    from ..records import MODALITIES
+    from ..store import Store, StoreError
+
+    if fmt not in ("table", "csv", "jsonl"):
+        _err(f"--format: expected table, csv or jsonl, got {fmt!r}")
+        raise typer.Exit(2)
+    if modality and modality not in MODALITIES:
+        _err(f"--modality: expected one of {', '.join(MODALITIES)}, got {modality!r}")
+        raise typer.Exit(2)
+    if dyad and len(dyad) != 2:
+        _err("--dyad needs exactly two actors: --dyad RUS --dyad PRK")
+        raise typer.Exit(2)
+    where, params = [], []
+    if not with_actorless:
+        where.append("(source IS NOT NULL OR target IS NOT NULL)")
+    if actor:
+        where.append("(source LIKE ? OR target LIKE ? OR source_country = ? OR target_country = ?)")
+        a = actor.upper()
+        params += [a + "%", a + "%", a, a]
+    if dyad:
+        a, b = (d.upper() for d in dyad)
+        where.append("((coalesce(source_country, source) LIKE ? AND coalesce(target_country, target) LIKE ?) OR "
+                     "(coalesce(source_country, source) LIKE ? AND coalesce(target_country, target) LIKE ?))")
+        params += [a + "%", b + "%", b + "%", a + "%"]
+    if code:
+        where.append("code LIKE ?")
+        params.append(code + "%")
+    if root:
+        where.append("root = ?")
+        params.append(root.zfill(2))
+    if quad:
+        where.append("quad_class = ?")
+        params.append(quad)
+    if modality:
+        where.append("modality = ?")
+        params.append(modality)
+    if date_from:
+        where.append("date >= ?")
+        params.append(date_from)
+    if date_to:
+        # "2024-06" must include "2024-06-30": compare against the bound padded to its end
+        where.append("date <= ?")
+        params.append(date_to + "\uffff")
+    sql = ("SELECT date, source, target, code, root, quad_class, goldstein, plover, modality, place, "
+           "trigger, asserted_by, article_id, sentence_index, id, sentence, source_name, target_name, "
+           "cited_sources FROM events")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY date DESC NULLS LAST, article_id, sentence_index"
+    if limit > 0:
+        sql += " LIMIT ?"
+        params.append(limit)
+    try:
+        with Store(db, read_only=True) as store:
+            rows = store.query(sql, params)
+    except StoreError as exc:
+        _err(str(exc))
+        raise typer.Exit(2)
+    if fmt == "jsonl":
+        for r in rows:
+            typer.echo(json.dumps(r, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(_COLUMNS + ("sentence",))
+        for r in rows:
+            w.writerow([r.get(c) for c in _COLUMNS + ("sentence",)])
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        for c in ("date", "source", "target", "code", "modality", "place", "trigger", "sentence"):
+            table.add_column(c, overflow="fold", max_width=60 if c == "sentence" else None)
+        for r in rows:
+            table.add_row(*[("" if r.get(c) is None else str(r.get(c))) for c in
+                            ("date", "source", "target", "code", "modality", "place", "trigger", "sentence")])
+        Console().print(table)
+        _err(f"{len(rows)} event(s)")

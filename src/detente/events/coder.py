@@ -1,0 +1,1029 @@
+"""The event coder: article text -> CAMEO events with actors, modality, date, place, evidence.
+
+One spaCy parse per article (``nlp.pipe`` in batches) feeds everything: actor resolution,
+trigger matching against the verb dictionary, argument finding over the dependency tree and
+the attribute functions (modality, date, place, attribution), so coding costs little beyond the
+parse.
+
+How a sentence is coded
+-----------------------
+1. Sentences without a verb (headlines, bylines, navigation and other page furniture) are not
+   event reports and are skipped.
+2. Triggers are found with :mod:`detente.events.verbs`.  A trigger that sits inside another
+   trigger's argument ("condemned *the attack*", "agreed to *hold talks*", "accused X of
+   *violating*") is the content of that event, not a second event, and is dropped.  A support
+   verb ("held talks", "imposed sanctions") gives its subject to the nominal trigger it governs.
+3. Source = the actor in the subject (passive: the ``by`` agent; nominal triggers: the
+   possessor, modifier or ``by`` phrase, else the support verb's subject).  Target = the actor in
+   the object, dative or prepositional complement.  When the tree names none, the nearest actor
+   before the trigger is the source and the nearest after it the target.
+4. Coordinated actors ("Russia and North Korea signed ...", "the two leaders met",
+   "talks between X and Y") give one event per actor; with no separate target they give
+   reciprocal events both ways.
+5. Reported speech: an event inside "X said (that) ..." is coded as usual and attributed to X
+   (the attribution function sets ``asserted_by``); the saying itself becomes a statement event
+   (010) only when nothing codable is embedded in it and it is about another actor, so a
+   sentence is not counted twice.
+6. Ambiguous triggers ("strike": labour or military; "warn": threat or pessimism) are resolved
+   by the learned classifier when it is installed; with no trigger at all but two actors in a
+   clause, a confident classifier supplies the root (code ``<root>0``).
+7. A sentence that clearly reports an event but names no resolvable actor still yields its main
+   event, with empty source and target and lower confidence: ``detente code`` shows it, and
+   dyad analytics ignore it because they need both countries.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from .. import __version__
+from ..records import ActorMention, Event, Evidence, Place, event_id
+from .cameo import CAMEO, cameo_info, compose, penta_class, root_of
+from .verbs import Match, VerbDictionary, default_verbs
+
+log = logging.getLogger(__name__)
+
+# Articles beyond this many characters are coded on their first MAX_CHARS only: no news story
+# is that long, and a megabyte of one-line junk would otherwise cost a minute of parsing.
+MAX_CHARS = 200_000
+# Confidence of events whose actors the sentence does not name.
+ACTORLESS_CONFIDENCE = 0.5
+# A classifier answer is trusted to add an event the dictionary missed only above this.
+CLASSIFIER_MIN_CONFIDENCE = 0.6
+
+_SUBJ = ("nsubj", "csubj")
+_CLAUSE = frozenset({"ccomp", "advcl", "relcl", "parataxis", "acl", "csubj", "xcomp", "pcomp"})
+# Arcs through which an actor inside a constituent still counts as that constituent's actor.
+_NP_STOP = frozenset({"relcl", "acl", "ccomp", "advcl", "parataxis", "appos", "punct", "cc"})
+_TARGET_PREPS = ("with", "to", "against", "on", "toward", "towards", "at", "for", "over", "into",
+                 "upon", "between", "about", "of", "from", "in")
+_PLACE_PREPS = frozenset({"in", "at"})
+_VISIT_CODES = frozenset({"042", "043", "044"})
+# Acts whose "in <place>" names whom they are aimed at: protests, and attacks on a place.
+_LOCATED_ROOTS = frozenset({"14", "18", "19", "20"})
+_INTENT_ROOTS = frozenset({"04", "05", "06", "07", "08"})
+# Acts that coordinated actors do to each other ("Russia and North Korea signed/met/fought"); for
+# the rest ("X and Y condemned", "US and British activists protested") they are co-agents.
+_MUTUAL_ROOTS = frozenset({"03", "04", "05", "06", "19"})
+_COOP_ROOTS = frozenset({"03", "04", "05", "06", "07", "08"})
+_FUTURE_AUX = frozenset({"will", "would", "wo", "shall", "'ll"})
+_DEONTIC = frozenset({"must", "should", "ought"})
+_RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_ENGLISH_CUES = frozenset({"the", "of", "and", "to", "in", "a", "is", "was", "that", "for", "on",
+                           "with", "said", "by", "has", "have", "are", "were", "it", "as", "at"})
+
+
+# ------------------------------------------------------------------------------------------
+PARAGRAPH_COMPONENT = "detente_paragraphs"
+
+
+def _register_paragraph_component() -> None:
+    from spacy.language import Language
+
+    if Language.has_factory(PARAGRAPH_COMPONENT):
+        return
+
+    @Language.component(PARAGRAPH_COMPONENT)
+    def paragraphs(doc):
+        """A blank line ends a sentence: headings, captions and page furniture are their own
+        lines and must not run into the next paragraph's first sentence."""
+        for tok in doc[:-1]:
+            if tok.is_space and tok.text.count("\n") >= 2:
+                doc[tok.i + 1].is_sent_start = True
+        return doc
+
+
+def ensure_paragraph_breaks(nlp) -> None:
+    """Add the blank-line sentence breaker before the parser (once; idempotent)."""
+    if PARAGRAPH_COMPONENT in nlp.pipe_names or "parser" not in nlp.pipe_names:
+        return
+    _register_paragraph_component()
+    nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
+
+
+# ------------------------------------------------------------------------------------------
+# Components that other engineers own, loaded lazily so importing the coder stays cheap.
+@dataclass
+class Attributes:
+    """The four attribute functions (contracts.md); injectable so tests can isolate the coder."""
+
+    modality: Callable[[Any, Any], tuple[str, Optional[str]]]
+    date: Callable[[Any, Any, Optional[str]], tuple[Optional[str], Optional[str]]]
+    place: Callable[[Any, Any], Optional[Place]]
+    attribution: Callable[[Any, Any], tuple[Optional[str], list[str]]]
+
+    @classmethod
+    def default(cls) -> "Attributes":
+        from .attribution import attribution_of
+        from .dates import resolve_event_date
+        from .modality import modality_of
+        from .places import find_place
+
+        return cls(modality_of, resolve_event_date, find_place, attribution_of)
+
+
+def _default_classifier():
+    """The shipped event-type classifier, or None when it is not installed: the coder works
+    from its dictionary alone then."""
+    try:
+        from .classifier import EventTypeClassifier
+    except ImportError:
+        return None
+    try:
+        return EventTypeClassifier.load()
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        log.warning("event-type classifier not loaded (%s); coding with the dictionary alone", exc)
+        return None
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass
+class Actor:
+    """An actor mention placed in the parse."""
+
+    mention: ActorMention
+    head: Any  # spaCy Token
+    group: int  # mentions sharing a span ("the two leaders") share a group
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.mention.start, self.mention.end)
+
+
+@dataclass
+class _Found:
+    match: Optional[Match]
+    code_choices: tuple[str, ...]
+    token: Any
+    sources: list[Actor] = field(default_factory=list)
+    targets: list[Actor] = field(default_factory=list)
+    reciprocal: bool = False
+    confidence: float = 1.0
+    symmetric: bool = False  # "held talks with": the target does it too
+    fallback_source: bool = False  # found by reading order, not by the parse
+    fallback_target: bool = False
+
+
+class Coder:
+    """Codes articles into :class:`~detente.records.Event` records.
+
+    ``nlp``: a spaCy pipeline with parser and NER (default :func:`detente.nlp.load_nlp`);
+    ``resolver``: an :class:`~detente.actors.ActorResolver`; ``classifier``: an
+    ``EventTypeClassifier`` or ``None`` to use the shipped one when installed (pass ``False`` to
+    code with the dictionary alone); ``attributes``: see :class:`Attributes`.
+    """
+
+    def __init__(self, nlp=None, resolver=None, classifier=None, attributes: Attributes | None = None,
+                 verbs: VerbDictionary | None = None):
+        if nlp is None:
+            from ..nlp import load_nlp
+
+            nlp = load_nlp()
+        if resolver is None:
+            from ..actors import get_resolver
+
+            resolver = get_resolver()
+        ensure_paragraph_breaks(nlp)
+        self.nlp = nlp
+        self.resolver = resolver
+        self.verbs = verbs or default_verbs()
+        self.classifier = _default_classifier() if classifier is None else (classifier or None)
+        self.attributes = attributes or Attributes.default()
+        clf = getattr(self.classifier, "version", None) or ("clf" if self.classifier else "noclf")
+        self.version = f"{__version__}+verbs.{self.verbs.digest}+{clf}"
+
+    # -- public API ---------------------------------------------------------------------
+    def code_document(self, article_id: str, text: str, date: str | None = None,
+                      title: str | None = None) -> list[Event]:
+        """Events of one article.  ``title`` is not coded: headlines are telegraphic and
+        evidence offsets must point into ``text``."""
+        return next(iter(self.code_many([(article_id, text, date)])))[1]
+
+    def code_many(self, items: Iterable[tuple[str, str, Optional[str]]],
+                  batch_size: int = 64) -> Iterator[tuple[str, list[Event]]]:
+        """Code ``(article_id, text, date)`` items, parsing them with ``nlp.pipe`` in batches;
+        yields ``(article_id, events)`` in input order."""
+        def prepared():
+            for article_id, text, date in items:
+                yield prepare_text(text), (article_id, date)
+
+        stream = self.nlp.pipe(prepared(), as_tuples=True, batch_size=batch_size)
+        for doc, (article_id, date) in stream:
+            if not doc.text.strip():
+                yield article_id, []
+                continue
+            try:
+                events = self._code_doc(article_id, doc, date)
+            except Exception:  # one odd article must not end a long run
+                log.exception("article %s: coding failed; no events stored for it", article_id)
+                events = []
+            yield article_id, events
+
+    # -- one article ----------------------------------------------------------------------
+    def _code_doc(self, article_id: str, doc, date: str | None) -> list[Event]:
+        if not looks_like_english(doc):
+            log.info("article %s: not English text; not coded", article_id)
+            return []
+        sents = list(doc.sents)
+        per_sent = self.resolver.resolve_document(doc, date)
+        work = []  # (index, sent, actors, found)
+        for idx, sent in enumerate(sents):
+            if not _is_clause(sent):
+                continue
+            mentions = per_sent[idx] if idx < len(per_sent) else []
+            actors = _place_actors(sent, mentions)
+            matches = self.verbs.find(sent)
+            found = self._events_in(sent, actors, matches)
+            if found or (len({a.group for a in actors}) >= 2 and self.classifier is not None):
+                work.append((idx, sent, actors, found))
+        if not work:
+            return []
+        self._arbitrate(work)
+        events: list[Event] = []
+        for idx, sent, actors, found in work:
+            for f in found:
+                events.extend(self._build(article_id, idx, sent, f, date))
+        return _dedupe(events)
+
+    def _events_in(self, sent, actors: list[Actor], matches: list[Match]) -> list[_Found]:
+        verbs = self.verbs
+        by_tok = {m.token.i: m for m in matches if _usable(m)}
+        # A support verb that also has a meaning of its own ("receive", "offer") yields to the
+        # nominal trigger it governs: "received aid" is the aid.
+        for m in list(by_tok.values()):
+            if m.token.lemma_.lower() in verbs.light and not m.pattern.words:
+                if any(c.i in by_tok and c.dep_ in ("dobj", "attr", "xcomp") for c in m.token.children):
+                    del by_tok[m.token.i]
+        governed: dict[int, Match] = {}  # frame trigger id -> the content it embeds
+        kept: list[Match] = []
+        for m in by_tok.values():
+            gov = _governor(m.token, by_tok)
+            if gov is None:
+                kept.append(m)
+            elif gov.token.i not in governed and "speech" not in m.pattern.flags:
+                governed[gov.token.i] = m
+        # Background clauses (relative, temporal, participial) report events that the article
+        # has usually told before; they count only when the main clauses report nothing.
+        main = [m for m in kept if not _secondary(m.token)]
+        if any("speech" not in m.pattern.flags for m in main):
+            kept = main
+        speech = [m for m in kept if "speech" in m.pattern.flags]
+        content = [m for m in kept if "speech" not in m.pattern.flags]
+        found: list[_Found] = []
+        if not actors:
+            # Nothing to relate: report only the main event, actor-less, if there is one.
+            # A bare noun ("the visit", "the talks") usually refers back to an event reported
+            # before, so only verbs and violence or protest nouns count here.
+            cands = sorted((m for m in content if _stands_alone(m)),
+                           key=lambda m: (_depth(m.token), m.token.i))
+            if cands:
+                m = cands[0]
+                codes = _framed_codes(m, governed.get(m.token.i))
+                found.append(_Found(m, codes, m.token, confidence=ACTORLESS_CONFIDENCE))
+            return found
+        for m in content:
+            f = self._arguments(m, sent, actors)
+            inner = governed.get(m.token.i)
+            if inner is not None:
+                f.code_choices = _framed_codes(m, inner)
+                if not f.targets or (f.fallback_target and not f.reciprocal):
+                    g = self._arguments(inner, sent, actors)
+                    tg = [a for a in g.targets if a.group not in {x.group for x in f.sources}]
+                    if tg and not g.fallback_target:
+                        f.targets, f.reciprocal = tg, False
+            if not f.sources and not f.targets and not _stands_alone(m):
+                continue
+            found.append(f)
+        for m in speech:
+            f = self._speech_event(m, sent, actors, found)
+            if f is not None:
+                found.append(f)
+        found.sort(key=lambda f: (_depth(f.token), f.token.i))
+        return found
+
+    def _speech_event(self, m: Match, sent, actors: list[Actor], found: list[_Found]) -> Optional[_Found]:
+        """The event of a verb of saying, if it is one.
+
+        "X said Y must/should Z" is a demand by X on Y (CAMEO 10, composed with Z when Z is a
+        trigger) and replaces Z, which has not happened.  Otherwise the saying is an event (a
+        statement, 010) only when the speaker leads ("X said that Y ...", not "..., X said"),
+        nothing codable is embedded, and the statement is about another actor."""
+        tok = m.token
+        comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+        if comp is None or comp.i < tok.i:
+            return None
+        subj, _ = _subject_of(tok)
+        speaker = _actors_in(subj, actors) if subj is not None else []
+        if not speaker:
+            return None
+        csubj, _ = _subject_of(comp)
+        addressee = _actors_in(csubj, actors, exclude=speaker) if csubj is not None else []
+        addressee = [a for a in addressee if _country(a) not in {_country(s) for s in speaker}]
+        scope = {t.i for t in comp.subtree}
+        inside = [f for f in found if f.token.i in scope]
+        deontic = any(c.dep_ == "aux" and c.lower_ in _DEONTIC for c in comp.children)
+        if deontic and addressee:
+            for f in inside:
+                found.remove(f)
+            code = compose("100", inside[0].code_choices[0]) if inside else "100"
+            return _Found(m, (code,), tok, speaker, addressee)
+        if inside or not addressee:
+            return None  # the embedded event carries it, attributed to the speaker
+        return _Found(m, m.codes, tok, speaker, addressee)
+
+    # -- argument finding ---------------------------------------------------------------
+    def _arguments(self, m: Match, sent, actors: list[Actor], speech_scope: set | None = None) -> _Found:
+        tok = m.token
+        rev = "rev" in m.pattern.flags
+        code0 = m.codes[0]
+        between = False
+        fallback = True
+        if tok.pos_ in ("NOUN", "PROPN"):
+            anchor = tok.head if tok.dep_ == "compound" and tok.head.lemma_.lower() in _EVENT_CARRIERS else tok
+            sources, targets, rev_light, between, fallback = _noun_arguments(
+                anchor, actors, self.verbs, code0, "patient" in m.pattern.flags)
+            rev = rev or rev_light
+        else:
+            sources, targets = _verb_arguments(tok, actors, m, code0)
+        if speech_scope is not None:
+            targets = [a for a in actors if a.head.i in speech_scope
+                       and a.group not in {s.group for s in sources}][:1]
+        if rev:
+            sources, targets = targets, sources
+        reciprocal = False
+        if _n_distinct(sources) >= 2 and targets and \
+                {_country(t) for t in targets} <= {_country(a) for a in sources}:
+            # "Israel and Lebanon renewed negotiations on an Israeli pullback": the target
+            # found is one of the parties themselves
+            targets = []
+        if (between and not sources) or (targets and not sources and _n_distinct(targets) >= 2 and not fallback):
+            # "talks between Russia and North Korea": each side acts on the other
+            sources, targets, reciprocal = targets, [], True
+        elif sources and not targets and _n_distinct(sources) >= 2:
+            reciprocal = True
+        fb_s = fb_t = False
+        if fallback and not reciprocal:
+            # The tree names no argument: nearest actors in reading order.
+            if not sources:
+                sources = _nearest(actors, tok, before=True, exclude=targets)
+                fb_s = bool(sources)
+            if not targets:
+                targets = _nearest(actors, tok, before=False, exclude=sources)
+                fb_t = bool(targets)
+            if sources and not targets and _n_distinct(sources) >= 2:
+                reciprocal = True
+        return _Found(m, m.codes, tok, sources, targets, reciprocal,
+                      symmetric="sym" in m.pattern.flags,
+                      fallback_source=fb_s, fallback_target=fb_t)
+
+    # -- classifier ---------------------------------------------------------------------
+    def _arbitrate(self, work) -> None:
+        """Pick codes for ambiguous triggers and add events the dictionary missed, with one
+        classifier call per article."""
+        clf = self.classifier
+        need = []
+        for i, (idx, sent, actors, found) in enumerate(work):
+            if clf is not None and (not found or any(len(f.code_choices) > 1 for f in found)):
+                need.append(i)
+        preds: dict[int, tuple[str | None, int | None, float]] = {}
+        if need:
+            texts = [work[i][1].text for i in need]
+            try:
+                if hasattr(clf, "predict_root"):
+                    for i, (root, p) in zip(need, clf.predict_root(texts)):
+                        preds[i] = (root_of(root), penta_class(root), p)
+                else:
+                    for i, (pc, p) in zip(need, clf.predict_penta(texts)):
+                        preds[i] = (None, int(pc), p)
+            except Exception:  # a broken model file must not stop coding
+                log.exception("event-type classifier failed; using dictionary defaults")
+                preds = {}
+        for i, (idx, sent, actors, found) in enumerate(work):
+            root, pc, p = preds.get(i, (None, None, 0.0))
+            for f in found:
+                f.code_choices = (_choose(f.code_choices, root, pc),)
+            if not found and root and p >= CLASSIFIER_MIN_CONFIDENCE:
+                f = _classifier_event(sent, actors, root, p)
+                if f is not None:
+                    found.append(f)
+
+    # -- records ----------------------------------------------------------------------------
+    def _build(self, article_id: str, idx: int, sent, f: _Found, pub_date: str | None) -> list[Event]:
+        code = f.code_choices[0]
+        trig = f.token
+        attrs = self.attributes
+        modality, _cue = attrs.modality(sent, trig)
+        if modality == "negated" and root_of(code) in _COOP_ROOTS and _future(trig):
+            # "will not accept", "would not meet": a refusal (12), not a non-event
+            code = compose("120", code)
+        elif (modality == "planned" or _future(trig)) and root_of(code) in _INTENT_ROOTS:
+            # CAMEO codes an announced or intended cooperative act as intent (03): "will visit"
+            # is 036 express intent to meet, "is due to sign" 030.
+            code = compose("030", code)
+        info = cameo_info(code)
+        date, precision = attrs.date(sent, trig, pub_date)
+        place = attrs.place(sent, trig)
+        asserted_by, cited = attrs.attribution(sent, trig)
+        pairs = _pairs(f)
+        out = []
+        for src, tgt in pairs:
+            s = src.mention if src else None
+            t = tgt.mention if tgt else None
+            conf = f.confidence if (s or t) else min(f.confidence, ACTORLESS_CONFIDENCE)
+            evid = Evidence(
+                article_id=article_id, sentence_index=idx, sentence=sent.text,
+                sentence_start=sent.start_char, trigger=trig.text, trigger_start=trig.idx,
+                trigger_end=trig.idx + len(trig.text),
+                source_span=(s.start, s.end) if s else None,
+                target_span=(t.start, t.end) if t else None,
+                asserted_by=asserted_by, cited_sources=list(cited or []))
+            out.append(Event(
+                id=event_id(article_id, idx, trig.idx, s.code if s else None, t.code if t else None, info.code),
+                source=s.code if s else None, target=t.code if t else None,
+                code=info.code, root=info.root, quad_class=info.quad_class, goldstein=info.goldstein,
+                plover=info.plover, plover_mode=info.plover_mode, modality=modality,
+                date=date, date_precision=precision, place=place, evidence=evid,
+                source_country=s.country if s else None, target_country=t.country if t else None,
+                source_name=(s.name or s.text) if s else None, target_name=(t.name or t.text) if t else None,
+                confidence=round(conf, 3)))
+        return out
+
+
+# ------------------------------------------------------------------------------------------
+# Helpers over the parse.
+def prepare_text(text: Any) -> str:
+    """Text as the coder parses it: control and zero-width characters become spaces (offsets
+    into the original stay valid), and over-long input is cut at MAX_CHARS."""
+    if not isinstance(text, str):
+        return ""
+    if len(text) > MAX_CHARS:
+        log.warning("text of %d characters coded on its first %d only", len(text), MAX_CHARS)
+        text = text[:MAX_CHARS]
+    return _CONTROL.sub(" ", text)
+
+
+def looks_like_english(doc) -> bool:
+    """Cheap language guard: the dictionary is English, and other languages only produce
+    spurious matches (and long parses for nothing)."""
+    words = [t.lower_ for t in doc[:400] if t.is_alpha]
+    if not words:
+        return False
+    if len(words) < 12:
+        # Too short to judge by function words: require Latin script.
+        letters = [c for w in words for c in w]
+        return sum(c.isascii() for c in letters) >= 0.8 * len(letters)
+    return sum(w in _ENGLISH_CUES for w in words) >= 0.06 * len(words)
+
+
+def _is_clause(sent) -> bool:
+    """A sentence can report an event only if it has a verb and a few words: this drops
+    headlines ("Putin's Historic Visit to North Korea: ..."), bylines and page furniture."""
+    words = sum(1 for t in sent if t.is_alpha)
+    if words < 4 or len(sent) > 250:
+        return False
+    return any(t.pos_ == "VERB" or (t.pos_ == "AUX" and t.dep_ == "ROOT") for t in sent)
+
+
+def _place_actors(sent, mentions: list[ActorMention]) -> list[Actor]:
+    out: list[Actor] = []
+    groups: dict[tuple[int, int], int] = {}
+    for m in mentions:
+        toks = [t for t in sent if t.idx < m.end and t.idx + len(t.text) > m.start]
+        if not toks:
+            continue
+        ids = {t.i for t in toks}
+        head = next((t for t in toks if t.head.i not in ids or t.head.i == t.i), toks[-1])
+        key = (m.start, m.end)
+        if key not in groups:
+            groups[key] = len(groups)
+        out.append(Actor(m, head, groups[key]))
+    return out
+
+
+def _depth(tok) -> int:
+    d = 0
+    while tok.head.i != tok.i and d < 50:
+        tok, d = tok.head, d + 1
+    return d
+
+
+_ENTITY_TYPES = frozenset({"ORG", "PERSON", "GPE", "FAC", "LOC", "WORK_OF_ART", "EVENT", "LAW",
+                           "NORP", "PRODUCT"})
+# Participles that work as prepositions: "considering", "following", "regarding".
+_PREPOSITIONAL = frozenset({"consider", "follow", "regard", "concern", "include", "accord", "give"})
+# Head nouns that carry the event named by their modifier: "a mediation effort", "aid programme".
+_EVENT_CARRIERS = frozenset({"effort", "process", "mission", "plan", "program", "programme",
+                             "campaign", "operation", "initiative", "bid", "package", "deal",
+                             "delivery", "shipment", "convoy", "session", "round"})
+_FRAME_ROOTS = frozenset({"02", "03", "10", "12", "13"})
+
+
+def _usable(m: Match) -> bool:
+    """False for dictionary hits that are not predicates: words inside a name ("the
+    Investment Minister", "Agency for Development and Cooperation"), prepositional participles,
+    and compound modifiers ("peace talks envoy")."""
+    t = m.token
+    if t.ent_type_ in _ENTITY_TYPES and t.pos_ == "PROPN" or (t.ent_type_ in ("ORG", "WORK_OF_ART", "LAW", "EVENT") and t.is_title):
+        return False
+    if t.dep_ in ("prep", "mark") or (t.tag_ == "VBG" and t.lemma_.lower() in _PREPOSITIONAL and not any(c.dep_ == "nsubj" for c in t.children)):
+        return False
+    if t.pos_ in ("NOUN", "PROPN") and t.dep_ == "compound" and not m.pattern.words \
+            and t.head.lemma_.lower() not in _EVENT_CARRIERS:
+        return False
+    return True
+
+
+def _future(tok) -> bool:
+    """Is the trigger's clause in the future ("will not", "would not")?"""
+    for t in (tok, tok.head):
+        if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in t.children):
+            return True
+        if t.dep_ not in ("xcomp", "dobj", "pobj", "attr"):
+            break
+    return False
+
+
+def _is_purpose(tok) -> bool:
+    """An infinitive of purpose: "... began a hunger strike to protest ..."."""
+    return any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children) and \
+        not any(c.dep_ == "mark" for c in tok.children)
+
+
+def _governor(tok, by_tok: dict) -> Optional[Match]:
+    """The trigger whose argument ``tok`` is, if any: walking up the tree from ``tok`` meets it
+    before leaving the clause ("condemned *the attack*", "agreed to *hold talks*", "accused X of
+    *violating*"), or ``tok`` is the complement or purpose clause of a non-speech trigger or of
+    the support verb of a nominal one ("began a hunger strike to *protest*")."""
+    cur = tok
+    for _ in range(8):
+        head = cur.head
+        if head.i == cur.i:
+            return None
+        dep = cur.dep_
+        if dep in ("relcl", "parataxis", "appos", "acl") or (dep == "conj" and cur.pos_ in ("VERB", "AUX")):
+            return None
+        if dep in ("ccomp", "advcl"):
+            purpose = dep == "ccomp" or _is_purpose(cur)
+            if not purpose:
+                return None
+            m = by_tok.get(head.i)
+            if m is None and dep == "advcl":
+                m = next((by_tok[c.i] for c in head.children if c.dep_ == "dobj" and c.i in by_tok), None)
+            return m if m is not None and "speech" not in m.pattern.flags else None
+        cur = head
+        m = by_tok.get(cur.i)
+        if m is not None:
+            return None if "speech" in m.pattern.flags else m
+    return None
+
+
+def _secondary(tok) -> bool:
+    """True when the trigger sits in a background clause: a relative clause, a participial
+    modifier or an adverbial clause other than a purpose infinitive."""
+    cur = tok
+    for _ in range(12):
+        if cur.head.i == cur.i:
+            return False
+        if cur.dep_ in ("relcl", "acl") or (cur.dep_ == "advcl" and not _is_purpose(cur)):
+            return True
+        cur = cur.head
+    return False
+
+
+def _stands_alone(m: Match) -> bool:
+    """May this trigger be reported with no actor at all?"""
+    return m.token.pos_ not in ("NOUN", "PROPN") or "mass" in m.pattern.flags
+
+
+def _framed_codes(frame: Match, inner: Optional[Match]) -> tuple[str, ...]:
+    """A generic frame verb ("agree", "refuse", "threaten", "urge", "demand") embedding another
+    trigger takes CAMEO's parallel sub-code: "agreed to send aid" = 033."""
+    if inner is None:
+        return frame.codes
+    if root_of(frame.codes[0]) in ("18", "19") and frame.codes[0].endswith("0") \
+            and root_of(inner.codes[0]) in ("18", "19", "20"):
+        # "killed ... in a gunbattle", "attacked with artillery": the means is more specific
+        return inner.codes
+    if frame.pattern.words:
+        return frame.codes
+    out = []
+    for c in frame.codes:
+        if root_of(c) in _FRAME_ROOTS:
+            out.append(compose(c, inner.codes[0]))
+        else:
+            out.append(c)
+    return tuple(dict.fromkeys(out))
+
+
+def _speech_scope(tok) -> set[int]:
+    """Token ids of what a verb of saying reports: its clausal complement, or, for the
+    inverted "..., X said", the clause it hangs from."""
+    scope: set[int] = set()
+    for c in tok.children:
+        if c.dep_ in ("ccomp", "xcomp", "dobj"):
+            scope.update(t.i for t in c.subtree)
+    if tok.dep_ in ("parataxis", "ccomp") and tok.head.i != tok.i:
+        head = tok.head
+        scope.update(t.i for t in head.subtree if t.i not in {x.i for x in tok.subtree})
+    return scope
+
+
+def _actors_in(tok, actors: list[Actor], exclude: Iterable[Actor] = ()) -> list[Actor]:
+    """Actors of the constituent headed by ``tok``: the nearest one by tree distance (a step
+    into a prepositional modifier counts double, so in "an Islamic State target southwest of
+    Baghdad" the target is the group), plus the ones coordinated with it ("Russia and North
+    Korea", "the US, Russia, and Switzerland") and mentions sharing its span ("the two
+    leaders")."""
+    if not actors:
+        return []
+    skip = {a.key for a in exclude}
+    by_head: dict[int, list[Actor]] = {}
+    for a in actors:
+        if a.key not in skip:
+            by_head.setdefault(a.head.i, []).append(a)
+    if not by_head:
+        return []
+    best: dict[int, int] = {tok.i: 0}
+    queue = [(0, tok.i, tok)]
+    first: list[Actor] = []
+    first_cost = None
+    while queue:
+        queue.sort(key=lambda x: (x[0], x[1]))
+        cost, _, t = queue.pop(0)
+        if first_cost is not None and cost > first_cost:
+            break
+        if t.i in by_head:
+            first.extend(by_head[t.i])
+            first_cost = cost
+            continue
+        if cost >= 8:
+            continue
+        for c in t.children:
+            if c.dep_ in _NP_STOP and not (c.dep_ == "appos" and _is_list_item(c, by_head)):
+                continue
+            step = 2 if c.dep_ in ("prep", "agent") else 1
+            if best.get(c.i, 99) > cost + step:
+                best[c.i] = cost + step
+                queue.append((cost + step, c.i, c))
+    if not first:
+        return []
+    out = list(first)
+    # coordinated actors: follow conj arcs (and list appositions) from each hit
+    heads = {a.head.i: a.head for a in first}
+    stack = list(heads.values())
+    visited = set(heads)
+    while stack:
+        t = stack.pop()
+        linked = [c for c in t.children if c.dep_ == "conj" or (c.dep_ == "appos" and _is_list_item(c, by_head))]
+        if t.dep_ == "conj" or (t.dep_ == "appos" and _is_list_item(t, by_head)):
+            linked.append(t.head)
+        for c in linked:
+            if c.i in visited:
+                continue
+            visited.add(c.i)
+            stack.append(c)
+            out.extend(by_head.get(c.i, []))
+            if c.i not in by_head:
+                # "Russian and North Korean officials": the conjunct's actor may sit one level in
+                for cc in c.children:
+                    out.extend(by_head.get(cc.i, []))
+    uniq, keys = [], set()
+    for a in out:
+        if (a.key, a.mention.code) not in keys:
+            keys.add((a.key, a.mention.code))
+            uniq.append(a)
+    return uniq
+
+
+def _is_list_item(tok, by_head: dict) -> bool:
+    """An apposition that is really a list member ("The US, Russia, and Switzerland"): an
+    actor heading a coordination of its own."""
+    return tok.i in by_head and any(c.dep_ in ("conj", "cc") for c in tok.children)
+
+
+def _subject_of(v) -> tuple[Optional[Any], bool]:
+    """The subject of verb ``v`` (and whether it is a passive subject), inherited through
+    control ("agreed to visit"), coordination ("met and praised") and participial adjuncts
+    ("..., accusing Seoul of")."""
+    cur = v
+    for _ in range(5):
+        for c in cur.children:
+            if c.dep_ in _SUBJ:
+                if c.lower_ in _RELATIVE and cur.dep_ == "relcl":
+                    return cur.head, False
+                return c, False
+            if c.dep_ in ("nsubjpass", "csubjpass"):
+                if c.lower_ in _RELATIVE and cur.dep_ == "relcl":
+                    return cur.head, True
+                return c, True
+        if cur.dep_ in ("relcl", "acl") and cur.head.pos_ in ("NOUN", "PROPN", "PRON"):
+            # "sanctions imposed by the EU" (acl, passive sense), "officials who met"
+            return cur.head, cur.tag_ == "VBN"
+        if cur.dep_ in ("xcomp", "conj") or (cur.dep_ == "advcl" and cur.tag_ in ("VBG", "VBN")):
+            cur = cur.head
+            continue
+        break
+    return None, False
+
+
+def _agent_of(v) -> Optional[Any]:
+    for c in v.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    return None
+
+
+def _object_slots(heads: list, code: str) -> list:
+    """Constituents that can hold the target, best first."""
+    direct, preps = [], []
+    for h in heads:
+        for c in h.children:
+            if c.dep_ in ("dobj", "dative", "obj", "iobj", "attr", "oprd"):
+                direct.append(c)
+            elif c.dep_ in ("prep", "agent") and c.dep_ != "agent":
+                p = c.lower_
+                if p in _PLACE_PREPS and code not in _VISIT_CODES and code[:2] not in _LOCATED_ROOTS:
+                    continue
+                for g in c.children:
+                    if g.dep_ in ("pobj", "pcomp"):
+                        rank = _TARGET_PREPS.index(p) if p in _TARGET_PREPS else len(_TARGET_PREPS)
+                        preps.append((rank, g.i, g))
+            elif c.dep_ == "prt":
+                # phrasal verbs put their prepositional object under the particle
+                for g in c.children:
+                    if g.dep_ in ("pobj",):
+                        preps.append((0, g.i, g))
+    preps.sort(key=lambda x: (x[0], x[1]))
+    return direct + [g for _, _, g in preps]
+
+
+def _verb_arguments(v, actors: list[Actor], m: Match, code: str) -> tuple[list[Actor], list[Actor]]:
+    subj, passive = _subject_of(v)
+    agent = _agent_of(v)
+    sources: list[Actor] = []
+    targets: list[Actor] = []
+    if passive:
+        if agent is not None:
+            sources = _actors_in(agent, actors)
+        else:
+            # "were killed in Israeli tank shelling": the doer modifies the means
+            for c in v.children:
+                if c.dep_ == "prep" and c.lower_ in ("in", "by", "during", "after"):
+                    for g in c.children:
+                        if g.dep_ == "pobj" and g.pos_ == "NOUN":
+                            mods = [x for x in g.children if x.dep_ in ("amod", "compound", "poss", "nmod")]
+                            for x in mods:
+                                sources = sources or _actors_in(x, actors)
+        if subj is not None:
+            targets = _actors_in(subj, actors, exclude=sources)
+    elif subj is not None:
+        sources = _actors_in(subj, actors)
+    if not targets:
+        heads = [v] + [u for u in m.used if u.pos_ in ("NOUN", "PROPN", "VERB")]
+        domestic: list[Actor] = []
+        own = {_country(a) for a in sources}
+        for slot in _object_slots(heads, code):
+            if subj is not None and slot.i == subj.i:
+                continue
+            found = _actors_in(slot, actors, exclude=sources)
+            if found and own and {_country(a) for a in found} <= own:
+                # "Britain mobilized army reservists for a war against Iraq": the object is
+                # the source's own people; a foreign party further on is the target
+                domestic = domestic or found
+                continue
+            if found:
+                targets = found
+                break
+        targets = targets or domestic
+    return sources, targets
+
+
+def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, patient: bool):
+    """Arguments of a nominal trigger: its own modifiers first, then the support verb's.
+
+    Returns (sources, targets, reversed, between, fallback_allowed)."""
+    sources: list[Actor] = []
+    targets: list[Actor] = []
+    rev = between = False
+    heads_of = {a.head.i for a in actors}
+    phrase = [n]
+    gov = n
+    while gov.dep_ == "conj" and gov.head.i != gov.i:  # "investment and aid": the first conjunct's frame
+        gov = gov.head
+    # "This visit will be Putin's first to North Korea": the predicate noun carries the arguments
+    if n.dep_ == "nsubj" and n.head.lemma_ == "be":
+        phrase += [c for c in n.head.children if c.dep_ in ("attr", "acomp")]
+    own_preps = []
+    for h in phrase:
+        for c in h.children:
+            if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i in heads_of:
+                sources = sources or _actors_in(c, actors)
+            elif c.dep_ in ("prep", "agent"):
+                own_preps.append(c)
+            elif c.dep_ == "acl":
+                ag = _agent_of(c)
+                if ag is not None:
+                    sources = sources or _actors_in(ag, actors)
+    has_to = any(p.lower_ in ("to", "with") for p in own_preps)
+    ranked = sorted(own_preps, key=lambda p: _TARGET_PREPS.index(p.lower_) if p.lower_ in _TARGET_PREPS else 99)
+    for p in ranked:
+        objs = [g for g in p.children if g.dep_ in ("pobj", "pcomp")]
+        if not objs:
+            continue
+        found = _actors_in(objs[0], actors, exclude=sources)
+        if not found:
+            continue
+        if p.lower_ == "by" or p.dep_ == "agent" or (p.lower_ == "of" and has_to and not sources):
+            sources = sources or found
+        elif p.lower_ in _PLACE_PREPS and code not in _VISIT_CODES and code[:2] not in _LOCATED_ROOTS:
+            continue
+        elif p.lower_ == "between" and _n_distinct(found) >= 2 and not sources:
+            targets, between = found, True
+            break
+        elif not targets:
+            targets = found
+    # "sent 25,000 tons of food aid", "gave 5 million dollars of aid": the quantity's frame
+    for _ in range(3):
+        if gov.dep_ == "pobj" and gov.head.lower_ == "of" and gov.head.head.pos_ in ("NOUN", "NUM", "PROPN"):
+            gov = gov.head.head
+        else:
+            break
+    # The verb the noun is the object of realises it: "X held talks with Y", "Y faced
+    # sanctions", "Israel and Lebanon renewed negotiations".  (A verb that is itself a trigger
+    # never gets here: its object is its content, see _governor.)
+    verb = gov.head
+    if gov.dep_ == "pobj" and verb.dep_ == "prep":
+        verb = verb.head
+    light = None
+    if verb.i != gov.i and verb.pos_ in ("VERB", "AUX"):
+        light = verbs.light_flags(verb) or frozenset()
+    fallback = False
+    if light is not None and gov.dep_ in ("dobj", "pobj", "attr", "nsubjpass", "xcomp", "oprd"):
+        fallback = True
+        rev = "rev" in light
+        subj, passive = _subject_of(verb)
+        if passive:  # "sanctions were imposed on Iran by the EU"
+            ag = _agent_of(verb)
+            if ag is not None and not sources:
+                sources = _actors_in(ag, actors)
+            subj = None
+        if subj is not None:
+            found = _actors_in(subj, actors, exclude=targets)
+            if rev:
+                if not targets and found:
+                    targets = found
+            elif not sources and found:
+                sources = found
+        rev = False
+        if not targets and not between:
+            for slot in _object_slots([verb], code):
+                if slot.i == gov.i:
+                    continue
+                found = _actors_in(slot, actors, exclude=sources)
+                if found:
+                    targets = found
+                    break
+    elif patient and not targets:
+        # "North Korea, facing hardship under sanctions": the sanctioned party is the subject of
+        # the clause the noun sits in.
+        cur = gov
+        for _ in range(6):
+            cur = cur.head
+            if cur.pos_ in ("VERB", "AUX") or cur.head.i == cur.i:
+                break
+        subj, _passive = _subject_of(cur) if cur.pos_ in ("VERB", "AUX") else (None, False)
+        if subj is not None:
+            targets = _actors_in(subj, actors, exclude=sources)
+    elif gov.dep_ in ("ROOT", "dobj", "pobj", "conj", "appos") and not sources and not targets:
+        fallback = True
+    return sources, targets, rev, between, fallback
+
+
+def _nearest(actors: list[Actor], tok, before: bool, exclude: list[Actor]) -> list[Actor]:
+    skip = {a.key for a in exclude} | {a.group for a in exclude}
+    cands = [a for a in actors if a.key not in skip and a.group not in skip
+             and (a.head.i < tok.i if before else a.head.i > tok.i)]
+    if not cands:
+        return []
+    best = max(cands, key=lambda a: a.head.i) if before else min(cands, key=lambda a: a.head.i)
+    return [a for a in cands if a.group == best.group]
+
+
+def _pairs(f: _Found) -> list[tuple[Optional[Actor], Optional[Actor]]]:
+    srcs = _distinct(f.sources)
+    tgts = _distinct(f.targets)
+    if f.reciprocal and root_of(f.code_choices[0]) in _MUTUAL_ROOTS:
+        pairs = [(a, b) for a in srcs for b in srcs if a is not b and _country(a) != _country(b)]
+        if pairs:
+            return _dedupe_pairs(pairs)
+    out = []
+    for s in srcs or [None]:
+        for t in tgts or [None]:
+            if s is not None and t is not None and s.mention.code == t.mention.code:
+                t = None  # an actor acting on itself is no dyad
+            out.append((s, t))
+            if t is not None and s is not None and f.symmetric:
+                out.append((t, s))
+    return _dedupe_pairs(out)
+
+
+def _dedupe_pairs(pairs):
+    """One event per pair of countries: "Putin, Russia's president, met ..." is one meeting."""
+    out, seen = [], set()
+    for s, t in pairs:
+        k = (_country(s) if s else None, _country(t) if t else None)
+        if k not in seen:
+            seen.add(k)
+            out.append((s, t))
+    return out
+
+
+def _n_distinct(actors: list[Actor]) -> int:
+    return len({(a.key, a.mention.code) for a in actors})
+
+
+def _country(a: Actor) -> str:
+    return a.mention.country or a.mention.code
+
+
+def _distinct(actors: list[Actor]) -> list[Actor]:
+    out, seen = [], set()
+    for a in actors:
+        k = (a.key, a.mention.code)
+        if k not in seen:
+            seen.add(k)
+            out.append(a)
+    return out
+
+
+def _choose(codes: tuple[str, ...], root: str | None, pc: int | None) -> str:
+    if len(codes) == 1 or (root is None and pc is None):
+        return codes[0]
+    if root is not None:
+        for c in codes:
+            if root_of(c) == root:
+                return c
+    if pc is not None:
+        for c in codes:
+            if penta_class(c) == pc:
+                return c
+    return codes[0]
+
+
+def _classifier_event(sent, actors: list[Actor], root: str, p: float) -> Optional[_Found]:
+    """An event the dictionary missed: the main verb as trigger, its subject's actor as
+    source and the next other actor as target."""
+    verb = sent.root if sent.root.pos_ in ("VERB", "AUX") else next((t for t in sent if t.pos_ == "VERB"), None)
+    if verb is None:
+        return None
+    subj, passive = _subject_of(verb)
+    sources = _actors_in(subj, actors) if subj is not None else []
+    if not sources:
+        sources = _nearest(actors, verb, before=True, exclude=[])
+    targets = _nearest(actors, verb, before=False, exclude=sources) or \
+        [a for a in actors if a.group not in {s.group for s in sources}][:1]
+    if not sources or not targets:
+        return None
+    code = root + "0" if root + "0" in CAMEO else root
+    return _Found(None, (code,), verb, sources, targets, confidence=round(p, 3))
+
+
+def _dedupe(events: list[Event]) -> list[Event]:
+    out, seen = [], set()
+    for ev in events:
+        if ev.id not in seen:
+            seen.add(ev.id)
+            out.append(ev)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+_DEFAULT: dict[str, Coder] = {}
+
+
+def default_coder() -> Coder:
+    if "coder" not in _DEFAULT:
+        _DEFAULT["coder"] = Coder()
+    return _DEFAULT["coder"]
+
+
+def code_text(text: str, date: str | None = None, article_id: str = "text") -> list[Event]:
+    """Code one text with the default pipeline (cached between calls)."""
+    return default_coder().code_document(article_id, text, date)
+
+
+def event_to_json(ev: Event) -> dict[str, Any]:
+    """The JSON form `detente code` writes: the record's fields, with place and evidence as
+    nested objects and spans as [start, end] lists."""
+    d = ev.to_dict()
+    if d.get("evidence"):
+        for k in ("source_span", "target_span"):
+            if d["evidence"].get(k) is not None:
+                d["evidence"][k] = list(d["evidence"][k])
+    return d

@@ -1,0 +1,503 @@
+"""When an event happened (or is to happen), from the sentence and the publication date.
+
+``resolve_event_date(sent, trigger, pub_date)`` finds the date expressions of the sentence with
+regular expressions (absolute dates, months, years, weekdays, "yesterday", "last week",
+"earlier this month", "three years ago"), decides which one belongs to the trigger from the
+dependency parse, and resolves it against the publication date.  ``dateparser`` is consulted
+only for a DATE entity no regex understood ("the 19th of June" is a regex; odd forms are not),
+and its answers are cached, so the common path stays regex-only.
+
+Rules
+-----
+* Which expression: one attached to the trigger (in its subtree before any other verb) beats
+  one attached to the trigger's own clause (the verb that realises a nominal trigger, or the
+  first conjunct it shares a subject with), which beats one on a speech verb governing it
+  ("X said on Monday that Y attacked" dates the attack by Monday at the latest, which is the
+  best the sentence offers).  Dates in relative clauses and other events' clauses are never
+  borrowed.  A planned event never takes a date that resolves before publication from any
+  clause but its own.
+* "since 2000", "until 2025": the start or end of a span, not the time of the event, so they
+  never date the event.  "the first since 2000" does, however, mention a past event of the
+  same kind (Putin's previous visit): :func:`historical_references` reports those for the
+  coder, with the year (and "the first in 24 years" as pub year - 24).
+* Tense decides ambiguous expressions: a bare month, a month-day or a weekday resolves to the
+  most recent one on or before the publication date for a past event and to the next one on
+  or after it for a future (planned or modal) event.  The publication day itself counts,
+  because news names the day of publication by its weekday ("said on Monday" in Monday's
+  paper).  "last"/"next" override tense.
+* Precision is what the text gives: "June 19" day, "September 2023" month, "2000" year.
+  Week-level expressions ("last week", "two weeks ago") are reported at month precision,
+  because a single day would claim more than the text says.
+* With no usable expression the event gets the publication date at the publication date's own
+  precision, or (None, None) without one.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
+
+from spacy.tokens import Doc, Span, Token
+
+from .modality import HYPOTHETICAL, NEGATED, PLANNED, governors, modality_cues
+from .places import entities_by_token
+
+DAY, MONTH, YEAR = "day", "month", "year"
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+# Month names are matched case-sensitively (capitalised) so the modal "may" and the verb
+# "march" never read as months.
+_MON = (r"(?:January|February|March|April|May|June|July|August|September|October|November"
+        r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?")
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "a few": 3, "several": 3,
+    "a couple of": 2, "couple of": 2,
+}
+_NUM = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve" \
+       r"|fifteen|twenty|thirty|forty|fifty|a\s+few|several|(?:a\s+)?couple\s+of)"
+_QUAL = r"(?:early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|the\s+middle\s+of)"
+_YEAR = r"(?:1[6-9]|20)\d\d"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx)) for name, rx in [
+    ("ymd", rf"\b(?P<y>{_YEAR})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"),
+    ("mdy", rf"\b(?P<mon>{_MON})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<y>{_YEAR})\b"),
+    ("dmy", rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON}),?\s+(?P<y>{_YEAR})\b"),
+    ("my", rf"(?:\b(?i:{_QUAL})[\s-]+)?\b(?P<mon>{_MON}),?\s+(?:of\s+)?(?P<y>{_YEAR})\b"),
+    ("md", rf"\b(?P<mon>{_MON})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*[,:]?\s*\d)"),
+    ("dm", rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})"),
+    ("m", rf"\b(?i:(?P<pre>in|on|since|until|till|by|from|during|through|last|next|this|"
+          rf"{_QUAL}|before|after|earlier\s+in|later\s+in|in\s+early|in\s+late|in\s+mid))"
+          rf"[\s-]+(?P<mon>{_MON})(?!\s*[0-3]?\d\b)"),
+    ("y", rf"\b(?i:(?P<pre>in|since|until|till|by|from|during|through|before|after|around|"
+          rf"circa|back\s+in|{_QUAL}|in\s+early|in\s+late|in\s+mid|since\s+early|since\s+late"
+          rf"|the\s+year|of\s+the\s+year))[\s-]+(?P<y>{_YEAR})\b(?![-–/]\d)"),
+    ("day", r"\b(?i:(?P<w>yesterday|today|tonight|tomorrow|last\s+night|this\s+morning|"
+            r"this\s+afternoon|this\s+evening|earlier\s+today|later\s+today))\b"),
+    ("weekday", rf"(?:\b(?i:(?P<dir>last|next|this\s+coming|this|coming|past))\s+)?"
+                rf"\b(?P<wd>{_WD})\b"),
+    ("unit", r"\b(?i:(?:(?P<q>earlier|later|early|late)\s+)?(?P<dir>last|next|this|coming)"
+             r"\s+(?P<unit>week|weekend|month|year))\b"),
+    ("ago", rf"\b(?i:(?P<n>{_NUM})\s+(?P<unit>day|week|month|year|decade)s?\s+ago)\b"),
+]]
+_SPAN_START = re.compile(r"(?i)\b(since|until|till|ever\s+since)\s+(?:(?:early|late|mid)[\s-]+)?$")
+_FIRST_IN = re.compile(rf"(?i)\bin\s+(?:more\s+than\s+|over\s+|almost\s+|nearly\s+)?"
+                       rf"(?P<n>{_NUM})\s+(?P<unit>year|decade)s\b")
+_DURATION = re.compile(rf"(?i)^(?:the\s+|a\s+)?(?:past|last|next|coming|previous|first|"
+                       rf"following|recent)?\s*(?:{_NUM}|few|many)?\s*(?:more\s+)?"
+                       rf"(?:days?|weeks?|months?|years?|decades?|hours?|minutes?|centur(?:y|ies)"
+                       rf"|weekends?|nights?)(?:'s?)?$")
+_HAS_DATE_WORD = re.compile(rf"\d|{_MON}|{_WD}")
+_PUB = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+class HistoricalReference(NamedTuple):
+    """A past event of the same kind that the sentence mentions ("the first since 2000")."""
+
+    iso: str
+    precision: str
+    span: Span  # the date expression; ``span.root.head`` is what it hangs from
+
+    @property
+    def anchor(self) -> Token:
+        """The token the expression modifies ("first", "visit"), for the coder to link."""
+        return self.span.root.head
+
+
+@dataclass(frozen=True)
+class DateMention:
+    kind: str
+    start: int  # character offsets in the Doc
+    end: int
+    fields: tuple[tuple[str, str | None], ...]  # regex groups
+    bounded: bool  # "since ...", "until ...": a span boundary, not an event time
+
+    def get(self, key: str) -> str | None:
+        return dict(self.fields).get(key)
+
+
+# --- publication date ----------------------------------------------------------------------
+
+def parse_pub_date(pub_date: str | date | None) -> tuple[date, str] | None:
+    if isinstance(pub_date, str):
+        return _parse_pub_str(pub_date)
+    return _parse_pub(pub_date)
+
+
+@lru_cache(maxsize=1024)
+def _parse_pub_str(pub_date: str) -> tuple[date, str] | None:
+    return _parse_pub(pub_date)
+
+
+def _parse_pub(pub_date: str | date | None) -> tuple[date, str] | None:
+    """(anchor day, precision) from an ISO date, timestamp, 'YYYY-MM' or 'YYYY'; None when
+    absent or unreadable (a bad date must not stop coding)."""
+    if pub_date is None:
+        return None
+    if isinstance(pub_date, datetime):
+        return pub_date.date(), DAY
+    if isinstance(pub_date, date):
+        return pub_date, DAY
+    m = _PUB.match(str(pub_date))
+    if not m:
+        return None
+    try:
+        year = int(m.group(1))
+        if m.group(3):
+            return date(year, int(m.group(2)), int(m.group(3))), DAY
+        if m.group(2):
+            return date(year, int(m.group(2)), 1), MONTH
+        return date(year, 1, 1), YEAR
+    except ValueError:
+        return None
+
+
+def _iso(d: date, precision: str) -> str:
+    if precision == YEAR:
+        return f"{d.year:04d}"
+    if precision == MONTH:
+        return f"{d.year:04d}-{d.month:02d}"
+    return d.isoformat()
+
+
+def _pub_result(pub: tuple[date, str] | None) -> tuple[str | None, str | None]:
+    if pub is None:
+        return None, None
+    return _iso(pub[0], pub[1]), pub[1]
+
+
+# --- finding expressions -------------------------------------------------------------------
+
+def date_mentions(sent: Span) -> list[DateMention]:
+    """Date expressions in the sentence, longest match first where they overlap.  Cached on
+    the Doc so several events in one sentence scan it once."""
+    doc = sent.doc
+    cache = doc.user_data.setdefault("detente.date_mentions", {})
+    key = (sent.start, sent.end)
+    if key not in cache:
+        cache[key] = _scan(sent)
+    return cache[key]
+
+
+def _scan(sent: Span) -> list[DateMention]:
+    text, base = sent.text, sent.start_char
+    found: list[tuple[int, int, str, re.Match[str]]] = []
+    for kind, rx in _PATTERNS:
+        for m in rx.finditer(text):
+            # The expression proper starts at the month or year, not at "in"/"since".
+            start = m.start("mon") if kind == "m" else m.start("y") if kind == "y" else m.start()
+            found.append((start, m.end(), kind, m))
+    # Longest expression wins an overlap: "September 2023" over "September", "June 19, 2024"
+    # over "June 19".
+    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+    mentions: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, kind, m in found:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        groups = {k: v for k, v in m.groupdict().items() if v is not None}
+        pre = (groups.get("pre") or "").lower()
+        bounded = pre.startswith(("since", "until", "till")) or bool(
+            _SPAN_START.search(text[max(0, start - 20):start]))
+        mentions.append(DateMention(kind, base + start, base + end, tuple(groups.items()),
+                                    bounded))
+        taken.append((start, end))
+    mentions.sort(key=lambda mt: mt.start)
+    # DATE entities no pattern covered ("the 19th of June" is covered; "Christmas Eve 2019"
+    # is not) go to dateparser.
+    sentence_ents = {ent.start: ent for i, ent in entities_by_token(sent.doc).items()
+                     if sent.start <= i < sent.end}
+    for ent in sentence_ents.values():
+        if ent.label_ != "DATE" or any(mt.start < ent.end_char and ent.start_char < mt.end
+                                       for mt in mentions):
+            continue
+        if not _HAS_DATE_WORD.search(ent.text) or _DURATION.match(ent.text.strip()):
+            continue
+        before = text[max(0, ent.start_char - base - 20):ent.start_char - base]
+        mentions.append(DateMention("free", ent.start_char, ent.end_char,
+                                    (("text", ent.text),), bool(_SPAN_START.search(before))))
+    return mentions
+
+
+# --- resolving one expression --------------------------------------------------------------
+
+def _number(word: str) -> int:
+    word = re.sub(r"\s+", " ", word.lower())
+    return int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 1)
+
+
+def _shift_months(d: date, months: int) -> date:
+    index = d.year * 12 + d.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def resolve_mention(mention: DateMention, pub: tuple[date, str] | None,
+                    future: bool) -> tuple[str, str] | None:
+    """ISO and precision of one expression, or None when it cannot be resolved (a relative
+    expression without a publication date, an impossible day)."""
+    g = mention.get
+    kind = mention.kind
+    today = pub[0] if pub else None
+    if kind in ("ymd", "mdy", "dmy"):
+        month = int(g("m")) if kind == "ymd" else _MONTHS[g("mon").rstrip(".").lower()]
+        d = _safe_date(int(g("y")), month, int(g("d")))
+        return (d.isoformat(), DAY) if d else None
+    if kind == "my":
+        return f"{int(g('y')):04d}-{_MONTHS[g('mon').rstrip('.').lower()]:02d}", MONTH
+    if kind == "y":
+        return f"{int(g('y')):04d}", YEAR
+    if kind == "free":
+        return _dateparser(g("text"), today, future)
+    if today is None:
+        return None
+    if kind in ("md", "dm"):
+        month, day = _MONTHS[g("mon").rstrip(".").lower()], int(g("d"))
+        d = _safe_date(today.year, month, day)
+        if d is None:
+            return None
+        if future and d < today - timedelta(days=1):
+            d = _safe_date(today.year + 1, month, day) or d
+        elif not future and d > today + timedelta(days=1):
+            d = _safe_date(today.year - 1, month, day) or d
+        return d.isoformat(), DAY
+    if kind == "m":
+        month = _MONTHS[g("mon").rstrip(".").lower()]
+        pre = re.sub(r"\s+", " ", (g("pre") or "").lower())
+        year = today.year
+        if pre == "last":
+            year -= month >= today.month
+        elif pre == "next":
+            year += month <= today.month
+        elif pre != "this":
+            if future and month < today.month:
+                year += 1
+            elif not future and month > today.month:
+                year -= 1
+        return f"{year:04d}-{month:02d}", MONTH
+    if kind == "day":
+        word = re.sub(r"\s+", " ", g("w").lower())
+        offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(word, 0)
+        return (today + timedelta(days=offset)).isoformat(), DAY
+    if kind == "weekday":
+        wd = _WEEKDAYS[g("wd").lower()]
+        direction = re.sub(r"\s+", " ", (g("dir") or "").lower())
+        back = (today.weekday() - wd) % 7
+        ahead = (wd - today.weekday()) % 7
+        if direction in ("last", "past"):
+            d = today - timedelta(days=back or 7)
+        elif direction in ("next", "coming", "this coming"):
+            d = today + timedelta(days=ahead or 7)
+        else:
+            d = today + timedelta(days=ahead) if future else today - timedelta(days=back)
+        return d.isoformat(), DAY
+    if kind == "unit":
+        unit, direction = g("unit").lower(), g("dir").lower()
+        step = {"last": -1, "next": 1, "coming": 1}.get(direction, 0)
+        if unit == "week":
+            return _iso(today + timedelta(days=7 * step), MONTH), MONTH
+        if unit == "weekend":
+            saturday = 5
+            if step < 0 or (step == 0 and not future):
+                back = (today.weekday() - saturday) % 7 or 7
+                d = today - timedelta(days=back)
+            else:
+                d = today + timedelta(days=(saturday - today.weekday()) % 7 or 7)
+            return d.isoformat(), DAY
+        if unit == "month":
+            return _iso(_shift_months(today, step), MONTH), MONTH
+        return f"{today.year + step:04d}", YEAR
+    if kind == "ago":
+        n, unit = _number(g("n")), g("unit").lower()
+        if unit == "day":
+            return (today - timedelta(days=n)).isoformat(), DAY
+        if unit == "week":
+            return _iso(today - timedelta(days=7 * n), MONTH), MONTH
+        if unit == "month":
+            return _iso(_shift_months(today, -n), MONTH), MONTH
+        years = n * (10 if unit == "decade" else 1)
+        return f"{today.year - years:04d}", YEAR
+    return None
+
+
+_PERIODS = {"day": DAY, "time": DAY, "week": MONTH, "month": MONTH, "year": YEAR}
+
+
+@lru_cache(maxsize=4096)
+def _dateparser(text: str, today: date | None, future: bool) -> tuple[str, str] | None:
+    """Last resort for DATE entities no pattern read; slow, hence cached and rare."""
+    if today is None and not re.search(_YEAR, text):
+        return None  # a relative expression with nothing to be relative to
+    from dateparser.date import DateDataParser
+
+    settings = {"PREFER_DATES_FROM": "future" if future else "past",
+                "RETURN_TIME_AS_PERIOD": True, "REQUIRE_PARTS": []}
+    if today is not None:
+        settings["RELATIVE_BASE"] = datetime(today.year, today.month, today.day)
+    try:
+        data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    except Exception:  # dateparser raises assorted errors on odd input; a date is optional
+        return None
+    if data is None or data.date_obj is None:
+        # "Christmas Eve 2019": the year alone is still worth having.
+        year = re.search(rf"\b{_YEAR}\b", text)
+        return (year.group(0), YEAR) if year else None
+    precision = _PERIODS.get(data.period or "day", DAY)
+    return _iso(data.date_obj.date(), precision), precision
+
+
+# --- which expression belongs to the trigger -----------------------------------------------
+
+def _is_future(tok: Token) -> bool:
+    """Future or modal reference: decides which way "in September" or "on Monday" points."""
+    for cue in modality_cues(tok.sent, tok):
+        if cue.modality == PLANNED:
+            return True
+        if cue.modality == HYPOTHETICAL and cue.token.tag_ == "MD":
+            return True
+    return False
+
+
+def _owner(sent: Span, mention: DateMention, trigger: Token) -> Token | None:
+    """The clause (verb) or the trigger the expression hangs from."""
+    span = sent.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    tok = span.root
+    if trigger in span:
+        return None
+    for _ in range(12):
+        head = tok.head
+        if head.i == tok.i:
+            return tok if tok.pos_ in ("VERB", "AUX") or tok.i == trigger.i else None
+        tok = head
+        if tok.i == trigger.i or tok.pos_ in ("VERB", "AUX"):
+            return tok
+    return None
+
+
+def _trigger_clauses(trigger: Token) -> tuple[set[int], set[int]]:
+    """Token indices of the trigger's own clause heads, and of speech verbs governing it."""
+    own: set[int] = set()
+    reporting: set[int] = set()
+    for gov in governors(trigger):
+        # A nominal trigger's own verb dates it when that verb realises it ("talks were held
+        # on Monday") and whenever it is the verb's object, because the parser often hangs
+        # the noun's date on the verb ("follows a meeting ... in September 2023").
+        if (gov.slot == "object" and gov.distance == 1) or (
+                gov.slot in ("conj", "subject", "object") and gov.scoped):
+            own.add(gov.token.i)
+        elif gov.slot == "complement":
+            reporting.add(gov.token.i)
+        elif gov.slot in ("purpose",):
+            continue
+        else:
+            break
+    return own, reporting
+
+
+def _select(sent: Span, trigger: Token, mentions: list[DateMention],
+            future: bool) -> tuple[DateMention, Token | None, int] | None:
+    own, reporting = _trigger_clauses(trigger)
+    best = None
+    for mention in mentions:
+        if mention.bounded:
+            continue
+        owner = _owner(sent, mention, trigger)
+        if owner is not None and owner.i == trigger.i:
+            rank = 0
+        elif owner is not None and owner.i in own:
+            rank = 1
+        elif owner is not None and owner.i in reporting and not future:
+            rank = 2
+        else:
+            continue
+        distance = min(abs(trigger.idx - mention.start), abs(trigger.idx - mention.end))
+        key = (rank, distance)
+        if best is None or key < best[0]:
+            best = (key, mention, owner)
+    if best is None:
+        return None
+    return best[1], best[2], best[0][0]
+
+
+def resolve_event_date(sent: Span, trigger: Token, pub_date: str | None, *,
+                       modality: str | None = None) -> tuple[str | None, str | None]:
+    """(ISO date, precision) of the event; the publication date when the text gives none.
+
+    ``modality`` may be passed when the caller already has it, to skip recomputing tense.
+    """
+    pub = parse_pub_date(pub_date)
+    mentions = date_mentions(sent)
+    if not mentions:
+        return _pub_result(pub)
+    future = modality == PLANNED if modality is not None else _is_future(trigger)
+    if modality in (HYPOTHETICAL, NEGATED) and not future:
+        future = _is_future(trigger)
+    chosen = _select(sent, trigger, mentions, future)
+    if chosen is None:
+        return _pub_result(pub)
+    mention, owner, rank = chosen
+    owner_future = future if rank < 2 else _is_future(owner)
+    resolved = resolve_mention(mention, pub, owner_future)
+    if resolved is None:
+        return _pub_result(pub)
+    if rank > 0 and future and pub and resolved[0] < _iso(pub[0], resolved[1]):
+        return _pub_result(pub)  # a past date of another clause cannot date a planned event
+    return resolved
+
+
+def historical_references(sent: Span, pub_date: str | None = None
+                          ) -> list[HistoricalReference]:
+    """Past events of the same kind the sentence mentions: "the first visit since 2000" -> a
+    visit in 2000; "the first in 24 years" -> pub year - 24 (needs ``pub_date``)."""
+    lowered = [t.lower_ for t in sent]
+    if "first" not in lowered:
+        return []
+    first_at = sent[lowered.index("first")].idx
+    pub = parse_pub_date(pub_date)
+    refs: list[HistoricalReference] = []
+    for mention in date_mentions(sent):
+        if not mention.bounded or mention.start < first_at:
+            continue
+        resolved = resolve_mention(mention, pub, future=False)
+        span = sent.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        if resolved and span is not None:
+            refs.append(HistoricalReference(resolved[0], resolved[1], _since_span(span)))
+    if pub is not None:
+        for m in _FIRST_IN.finditer(sent.text):
+            start = sent.start_char + m.start()
+            if start < first_at:
+                continue
+            years = _number(m.group("n")) * (10 if m.group("unit").lower() == "decade" else 1)
+            span = sent.doc.char_span(start, sent.start_char + m.end(), alignment_mode="expand")
+            if span is not None:
+                refs.append(HistoricalReference(f"{pub[0].year - years:04d}", YEAR, span))
+    return refs
+
+
+def _since_span(span: Span) -> Span:
+    """Widen "2000" to "since 2000" so the span's root hangs from what it modifies."""
+    doc: Doc = span.doc
+    start = span.start
+    while start > 0 and doc[start - 1].lower_ in ("since", "until", "till", "early", "late",
+                                                  "mid", "-", "ever"):
+        start -= 1
+    return doc[start:span.end]

@@ -1,0 +1,323 @@
+"""What every relations analysis shares: where events are read from, which modalities count,
+the net cooperation index, and the summary record of one event.
+
+Analyses read ONE table, named ``merged_events`` (one row per real-world event, the default) or
+``events`` (one row per report, ``reports=True``).  They accept a :class:`~detente.store.Store`,
+a DuckDB connection on which those names are tables or views (a Parquet lake:
+``CREATE VIEW events AS SELECT * FROM read_parquet(...)``), or a DuckDB relation that is itself
+the table to aggregate (merged events when it has an ``n_reports`` column, reports otherwise).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Optional, Sequence, Union
+
+import duckdb
+
+from ..store import Store
+
+# Counted by default.  Hypothetical events ("if Seoul deploys, Pyongyang would respond") and
+# negated ones ("Moscow denied supplying shells") did not happen as far as the report says, so
+# counting them would turn talk about an event into the event.  Planned events are left out
+# because their date is the date of the intended event, not of the announcement: counting them
+# would count a realised plan twice and an abandoned one as if it happened (they stay reachable
+# through ``modalities=`` and ``merged_events.planned_link``).  Claimed events (asserted by one
+# party, unconfirmed) are counted: most state-media reports of the other side's acts are claims.
+DEFAULT_MODALITIES: tuple[str, ...] = ("occurred", "claimed")
+
+QUAD_NAMES = {1: "verbal_coop", 2: "material_coop", 3: "verbal_conflict", 4: "material_conflict"}
+
+# CAMEO codes that name an act of both parties at once (they met, negotiated, signed, fought):
+# the report's source/target order is an accident of phrasing, so directed analyses count
+# them in both directions and merging ignores their direction.
+SYMMETRIC_PREFIXES: tuple[str, ...] = ("040", "041", "044", "046", "057", "060", "061", "062",
+                                       "063", "190", "193", "194")
+
+
+class RelationsError(ValueError):
+    """Bad input to a relations analysis: one clear line for the user."""
+
+
+def is_symmetric(code: str | None) -> bool:
+    return bool(code) and code.startswith(SYMMETRIC_PREFIXES)
+
+
+def symmetric_sql(col: str = "code") -> str:
+    alts = ", ".join(f"'{p}'" for p in SYMMETRIC_PREFIXES)
+    return f"(left({col}, 3) IN ({alts}))"
+
+
+def net_coop(goldstein_sum: float, goldstein_abs_sum: float) -> Optional[float]:
+    """Net cooperation index: sum of Goldstein scores over the sum of their magnitudes.
+
+    In [-1, 1]: +1 when every scored event is cooperative, -1 when every one is conflictual, 0
+    when they balance; weighted by Goldstein so an air strike (-10) outweighs a critical remark
+    (-2).  ``None`` when no event carries a non-zero score (no evidence either way).
+    """
+    if not goldstein_abs_sum:
+        return None
+    return goldstein_sum / goldstein_abs_sum
+
+
+def net_coop_sql(g: str = "goldstein", weight: str = "1") -> str:
+    return (f"sum({g} * {weight}) / nullif(sum(abs({g}) * {weight}), 0)")
+
+
+# -- where events come from ------------------------------------------------------------------
+
+Source = Union[Store, duckdb.DuckDBPyConnection, duckdb.DuckDBPyRelation]
+
+
+class EventTable:
+    """One table of events to run SQL over, whatever it was given as.
+
+    SQL is written against the placeholder ``{t}``; :meth:`sql` fills it in and runs it.
+    Literals are inlined with :func:`lit` (a relation's ``query`` takes no parameters).
+    """
+
+    VIRTUAL = "_detente_events"
+
+    def __init__(self, source: Source, reports: bool = False):
+        self.relation: Optional[duckdb.DuckDBPyRelation] = None
+        if isinstance(source, Store):
+            self.con: Optional[duckdb.DuckDBPyConnection] = source.con
+        elif isinstance(source, duckdb.DuckDBPyConnection):
+            self.con = source
+        elif isinstance(source, duckdb.DuckDBPyRelation):
+            self.con = None
+            self.relation = source
+        else:
+            raise RelationsError(
+                f"cannot read events from {type(source).__name__}: give a Store, a DuckDB "
+                "connection or a DuckDB relation")
+        if self.relation is not None:
+            self.merged = "n_reports" in [c.lower() for c in self.relation.columns]
+            self.name = self.VIRTUAL
+        else:
+            self.merged = not reports
+            self.name = "merged_events" if self.merged else "events"
+            if not self._exists(self.name):
+                hint = (" (run `detente merge`, or open the store read-write once to migrate it)"
+                        if self.merged else "")
+                raise RelationsError(f"no table or view named {self.name!r} on this connection{hint}")
+
+    def _exists(self, name: str) -> bool:
+        assert self.con is not None
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()[0][0])
+
+    def sql(self, template: str) -> tuple[list[str], list[tuple]]:
+        """Run ``template`` (with ``{t}`` for the table); returns (column names, rows)."""
+        query = template.replace("{t}", self.name)
+        if self.relation is not None:
+            rel = self.relation.query(self.VIRTUAL, query)
+            return list(rel.columns), rel.fetchall()
+        assert self.con is not None
+        cur = self.con.execute(query)
+        return [d[0] for d in cur.description], cur.fetchall()
+
+    def records(self, template: str) -> list[dict[str, Any]]:
+        cols, rows = self.sql(template)
+        return [dict(zip(cols, row)) for row in rows]
+
+    # Columns of an :class:`EventSummary`, whichever table is read.
+    def summary_columns(self) -> str:
+        common = ("id, date, date_precision, event_day, source, target, source_country, "
+                  "target_country, source_name, target_name, code, root, quad_class, goldstein, "
+                  "modality, place, place_country, sentence, article_id")
+        if self.merged:
+            return (common + ", n_reports, n_outlets, outlets, disagreement, planned_link, "
+                    "dimensions")
+        return (common + ", 1 AS n_reports, NULL::INTEGER AS n_outlets, "
+                "NULL::VARCHAR[] AS outlets, false AS disagreement, NULL::VARCHAR AS planned_link, "
+                "NULL::VARCHAR[] AS dimensions")
+
+    def n_reports(self) -> str:
+        return "n_reports" if self.merged else "1"
+
+    def summaries(self, rows: Iterable[dict[str, Any]]) -> list["EventSummary"]:
+        """EventSummary records from rows selected with :meth:`summary_columns`, with outlets
+        and titles filled in from the store's articles when the table has none."""
+        out = [EventSummary.from_row(r) for r in rows]
+        self._fill_articles(out)
+        return out
+
+    def _fill_articles(self, events: list["EventSummary"]) -> None:
+        if not events or self.con is None or not self._exists("articles"):
+            return
+        ids = sorted({e.article_id for e in events if e.article_id})
+        if not ids:
+            return
+        id_list = ", ".join(lit(i) for i in ids)
+        has_sources = self._exists("article_sources")
+        outlets_sql = (
+            f"(SELECT list(DISTINCT o) FILTER (WHERE o IS NOT NULL) FROM (SELECT a.outlet AS o "
+            f"UNION ALL SELECT s.outlet FROM article_sources s WHERE s.article_id = a.id))"
+            if has_sources else "[a.outlet]")
+        rows = self.con.execute(
+            f"SELECT a.id, a.title, a.outlet, a.url, a.date, {outlets_sql} "
+            f"FROM articles a WHERE a.id IN ({id_list})").fetchall()
+        info = {r[0]: r for r in rows}
+        for ev in events:
+            row = info.get(ev.article_id or "")
+            if row is None:
+                continue
+            ev.title, ev.outlet, ev.url, ev.published = row[1], row[2], row[3], row[4]
+            if not ev.outlets:
+                ev.outlets = sorted(row[5] or [])
+                ev.n_outlets = len(ev.outlets)
+
+
+def lit(value: Any) -> str:
+    """A SQL literal for a str, number, date or None (strings quoted with '' escaping)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RelationsError(f"not a finite number: {value!r}")
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP '{value.isoformat()}'"
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def lit_list(values: Sequence[Any]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
+
+
+def parse_day(value: Any, what: str = "date") -> Optional[dt.date]:
+    """A date from a date, datetime or ISO string ('2019', '2019-06', '2019-06-12')."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        parts = text.split("T")[0].split("-")
+        if len(parts) == 1 and len(parts[0]) == 4:
+            return dt.date(int(parts[0]), 1, 1)
+        if len(parts) == 2:
+            return dt.date(int(parts[0]), int(parts[1]), 1)
+        return dt.date.fromisoformat("-".join(parts[:3]))
+    except ValueError:
+        raise RelationsError(f"{what}: {text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
+
+
+def check_modalities(modalities: Iterable[str]) -> tuple[str, ...]:
+    from ..records import MODALITIES
+
+    mods = tuple(modalities)
+    bad = [m for m in mods if m not in MODALITIES]
+    if bad:
+        raise RelationsError(f"modalities: unknown {', '.join(bad)} (known: {', '.join(MODALITIES)})")
+    if not mods:
+        raise RelationsError("modalities: give at least one")
+    return mods
+
+
+def check_party(code: str, what: str = "country") -> str:
+    code = (code or "").strip().upper()
+    if not code or not code.replace("_", "").isalnum():
+        raise RelationsError(f"{what}: {code!r} is not an actor or ISO3 country code")
+    return code
+
+
+def party_sql(side: str) -> str:
+    """The party on one side of an event: its country, or the actor code for non-state actors
+    (IGOs such as IGOUNO have no country)."""
+    return f"coalesce({side}_country, {side})"
+
+
+def score_sql(t: EventTable) -> str:
+    """How much an event matters when ranking: |Goldstein| times the reports behind it, so a
+    widely reported strike outranks a remark mentioned once."""
+    return f"(abs(coalesce(goldstein, 0)) * {t.n_reports()})"
+
+
+@dataclass
+class EventSummary:
+    """One event (merged, or a single report) as analyses hand it on, with its evidence."""
+
+    id: str
+    code: str
+    root: str
+    quad_class: Optional[int]
+    goldstein: Optional[float]
+    modality: str
+    date: Optional[str] = None
+    date_precision: Optional[str] = None
+    event_day: Optional[dt.date] = None
+    source: Optional[str] = None
+    target: Optional[str] = None
+    source_country: Optional[str] = None
+    target_country: Optional[str] = None
+    source_name: Optional[str] = None
+    target_name: Optional[str] = None
+    place: Optional[str] = None
+    place_country: Optional[str] = None
+    sentence: Optional[str] = None
+    article_id: Optional[str] = None
+    n_reports: int = 1
+    n_outlets: Optional[int] = None
+    outlets: list[str] = field(default_factory=list)
+    disagreement: bool = False
+    planned_link: Optional[str] = None
+    dimensions: list[str] = field(default_factory=list)
+    # From the article of the representative report, when the store has it.
+    title: Optional[str] = None
+    outlet: Optional[str] = None
+    url: Optional[str] = None
+    published: Optional[str] = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "EventSummary":
+        names = cls.__dataclass_fields__.keys()
+        data = {k: v for k, v in row.items() if k in names}
+        data["outlets"] = list(data.get("outlets") or [])
+        dims = data.get("dimensions")
+        if dims is None:
+            from .dimensions import dimensions_of
+
+            dims = dimensions_of(row.get("code") or "", row.get("sentence"))
+        data["dimensions"] = list(dims)
+        data["disagreement"] = bool(data.get("disagreement"))
+        if data.get("quad_class") is not None:
+            data["quad_class"] = int(data["quad_class"])
+        return cls(**data)
+
+    @property
+    def name(self) -> Optional[str]:
+        """The CAMEO name of the code ("make a visit"), when the vocabulary knows it."""
+        try:
+            from ..events.cameo import cameo_info
+
+            return cameo_info(self.code).name
+        except Exception:  # vocabulary missing or unknown code: the code itself still stands
+            return None
+
+    @property
+    def score(self) -> float:
+        return abs(self.goldstein or 0.0) * self.n_reports
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["event_day"] = self.event_day.isoformat() if self.event_day else None
+        out["name"] = self.name
+        return out
+
+    def short(self) -> str:
+        """One line for tables: '2019-06-30 USA->PRK 042 make a visit (12 reports)'."""
+        who = f"{self.source_country or self.source}->{self.target_country or self.target}"
+        what = f"{self.code} {self.name}" if self.name else self.code
+        mod = "" if self.modality == "occurred" else f" [{self.modality}]"
+        reps = f" ({self.n_reports} reports)" if self.n_reports > 1 else ""
+        return f"{self.date or '?'} {who} {what}{mod}{reps}"

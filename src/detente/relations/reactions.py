@@ -1,0 +1,140 @@
+"""Reactions: what third parties did towards either member of a dyad around the dyad's own events
+(the United States expressing concern at Russia, or at North Korea, days after a Russia-North
+Korea arms deal).
+
+Window: a third party's event counts when it falls within ``window`` days (default 14) of one
+of the dyad's events (the *anchor*, the nearest one; the best-ranked anchor of a day stands for
+that day).  Both directions count, because a warning can precede the act it warns about.
+
+Rank: ``n_reports * (1 + |Goldstein|) * exp(-|days| / window)``, halved when the reaction comes
+before its anchor.  Widely reported, strong and prompt responses rank first; a response is
+more likely a reaction when it follows the event than when it precedes it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsError, Source,
+                     check_modalities, check_party, lit, lit_list, parse_day, party_sql,
+                     score_sql)
+from .series import event_filter
+
+DEFAULT_WINDOW = 14
+BEFORE_WEIGHT = 0.5
+
+
+@dataclass
+class Reaction:
+    reactor: str          # the third party (country or actor code)
+    toward: str           # which dyad member the event is aimed at
+    event: EventSummary   # the reaction itself, with its evidence
+    anchor: EventSummary  # the dyad event it is nearest to
+    days: int             # reaction day - anchor day (negative: before the anchor)
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reactor": self.reactor, "toward": self.toward, "days": self.days,
+                "score": round(self.score, 4), "event": self.event.to_dict(),
+                "anchor": self.anchor.to_dict()}
+
+
+@dataclass
+class ReactorSummary:
+    reactor: str
+    n_reactions: int
+    score: float
+    goldstein_mean: Optional[float]
+    toward: dict[str, int]
+
+
+def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None, *,
+              window: int = DEFAULT_WINDOW, dimension: Optional[str] = None,
+              reports: bool = False, modalities: Iterable[str] = DEFAULT_MODALITIES,
+              limit: int = 20) -> list[Reaction]:
+    """Third parties' events aimed at ``a`` or ``b`` near the ``a``-``b`` dyad's own events,
+    best first.  ``dimension`` restricts the anchors (e.g. ``military``: reactions to the
+    pair's military cooperation)."""
+    a, b = check_party(a, "a"), check_party(b, "b")
+    if a == b:
+        raise RelationsError(f"a and b are both {a}: a dyad needs two parties")
+    if window < 0:
+        raise RelationsError("window: must be 0 or more days")
+    mods = check_modalities(modalities)
+    start_d, end_d = parse_day(start, "start"), parse_day(end, "end")
+    t = EventTable(source, reports=reports)
+    anchor_where = event_filter(t, a, b, start=start_d, end=end_d, directed=False,
+                                modalities=mods, dimension=dimension)
+    sp, tp = party_sql("source"), party_sql("target")
+    cand_conds = [f"event_day IS NOT NULL", f"modality IN {lit_list(mods)}",
+                  f"{tp} IN {lit_list((a, b))}", f"{sp} NOT IN {lit_list((a, b))}",
+                  f"{sp} IS NOT NULL"]
+    if start_d:
+        cand_conds.append(f"event_day >= {lit(start_d - dt.timedelta(days=window))}")
+    if end_d:
+        cand_conds.append(f"event_day <= {lit(end_d + dt.timedelta(days=window))}")
+    rows = t.records(f"""
+        WITH anchors AS (
+            SELECT event_day AS aday,
+                   arg_max(id, ({score_sql(t)}, {t.n_reports()}, id)) AS anchor_id
+            FROM {{t}} WHERE {anchor_where}
+            GROUP BY event_day
+        ), bounds AS (SELECT min(aday) AS lo, max(aday) AS hi FROM anchors),
+        cand AS (
+            SELECT {t.summary_columns()}, {sp} AS _reactor, {tp} AS _toward
+            FROM {{t}}, bounds
+            WHERE {' AND '.join(cand_conds)}
+              AND event_day BETWEEN bounds.lo - {int(window)} AND bounds.hi + {int(window)}
+        ), prev AS (
+            SELECT cand.id, anchors.aday AS pday, anchors.anchor_id AS pid
+            FROM cand ASOF JOIN anchors ON cand.event_day >= anchors.aday
+        ), nxt AS (
+            SELECT cand.id, anchors.aday AS nday, anchors.anchor_id AS nid
+            FROM cand ASOF JOIN anchors ON cand.event_day <= anchors.aday
+        ), near AS (
+            SELECT cand.*,
+                   CASE WHEN nxt.nday IS NULL OR (prev.pday IS NOT NULL
+                             AND cand.event_day - prev.pday <= nxt.nday - cand.event_day)
+                        THEN prev.pid ELSE nxt.nid END AS _anchor,
+                   CASE WHEN nxt.nday IS NULL OR (prev.pday IS NOT NULL
+                             AND cand.event_day - prev.pday <= nxt.nday - cand.event_day)
+                        THEN cand.event_day - prev.pday ELSE cand.event_day - nxt.nday END AS _days
+            FROM cand LEFT JOIN prev ON prev.id = cand.id LEFT JOIN nxt ON nxt.id = cand.id
+        )
+        SELECT *, n_reports * (1 + abs(coalesce(goldstein, 0)))
+                  * exp(-abs(_days) / {max(float(window), 0.5)})
+                  * CASE WHEN _days < 0 THEN {BEFORE_WEIGHT} ELSE 1 END AS _score
+        FROM near
+        WHERE _anchor IS NOT NULL AND abs(_days) <= {int(window)}
+        ORDER BY _score DESC, event_day, id
+        LIMIT {int(limit)}""")
+    if not rows:
+        return []
+    events = t.summaries(rows)
+    anchor_ids = sorted({r["_anchor"] for r in rows})
+    anchor_rows = t.records(f"SELECT {t.summary_columns()} FROM {{t}} "
+                            f"WHERE id IN {lit_list(anchor_ids)}")
+    anchors = {e.id: e for e in t.summaries(anchor_rows)}
+    return [Reaction(reactor=r["_reactor"], toward=r["_toward"], event=ev,
+                     anchor=anchors[r["_anchor"]], days=int(r["_days"]), score=float(r["_score"]))
+            for r, ev in zip(rows, events)]
+
+
+def summarise_reactions(found: list[Reaction]) -> list[ReactorSummary]:
+    """Reactions grouped by the third party, strongest total first."""
+    groups: dict[str, list[Reaction]] = defaultdict(list)
+    for r in found:
+        groups[r.reactor].append(r)
+    out = []
+    for reactor, items in groups.items():
+        scores = [r.event.goldstein for r in items if r.event.goldstein is not None]
+        toward: dict[str, int] = defaultdict(int)
+        for r in items:
+            toward[r.toward] += 1
+        out.append(ReactorSummary(reactor=reactor, n_reactions=len(items),
+                                  score=sum(r.score for r in items),
+                                  goldstein_mean=sum(scores) / len(scores) if scores else None,
+                                  toward=dict(toward)))
+    return sorted(out, key=lambda s: (-s.score, s.reactor))
