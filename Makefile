@@ -23,6 +23,9 @@ demo: install
 	rm -f $(DB) $(DB).wal
 	$(VENV)/bin/detente ingest demo/ --db $(DB)
 	$(VENV)/bin/detente stats --db $(DB)
+	$(VENV)/bin/detente brief RUS PRK --db $(DB) -o out/brief-RUS-PRK.md
+	$(VENV)/bin/detente brief RUS PRK --db $(DB) --format html -o out/brief-RUS-PRK.html
+	cat out/brief-RUS-PRK.md
 
 test: install
 	$(PY) -m pytest -q

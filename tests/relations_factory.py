@@ -28,7 +28,9 @@ class World:
         self._n = 0
 
     def article(self, outlet: Optional[str], date: Optional[str], title: str = "",
-                also: tuple[tuple[str, str], ...] = ()) -> str:
+                also: tuple[tuple[str, str], ...] = (), copy_of: Optional[str] = None) -> str:
+        """A new article; ``copy_of``: a near-duplicate of that article (stored, not coded, as
+        ingest does)."""
         self._n += 1
         art_id = f"art{self._n:05d}"
         self._articles.append({
@@ -36,7 +38,8 @@ class World:
             "date": date,
             "published": (dt.datetime.fromisoformat(date).replace(tzinfo=dt.timezone.utc)
                           if date else None),
-            "outlet": outlet, "url": f"https://example.org/{art_id}"})
+            "outlet": outlet, "url": f"https://example.org/{art_id}",
+            "canonical_id": copy_of or art_id})
         self._sources.append({"article_id": art_id, "outlet": outlet,
                               "url": f"https://example.org/{art_id}", "date": date})
         for other_outlet, url in also:

@@ -195,8 +195,10 @@ def test_bad_input_is_one_clear_error(seeded):
         write_brief(seeded, "RUS", "PRK", fmt="pdf")
     with pytest.raises(BriefError, match="two different"):
         write_brief(seeded, "RUS", "rus")
-    with pytest.raises(BriefError, match="not a country"):
+    with pytest.raises(BriefError, match="unknown country"):
         write_brief(seeded, "R'; DROP TABLE events; --", "PRK")
+    # Names resolve as `detente dyad` resolves them.
+    assert build_brief(seeded, "North Korea", "Russia").a == "PRK"
 
 
 def test_cli_brief(tmp_path, seed_db):

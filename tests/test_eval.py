@@ -71,7 +71,6 @@ def test_same_numbers_as_reference_scorer(shared):
         assert score(g, preds) == ref.score(g, preds)
 
 
-@pytest.mark.slow
 def test_coder_predictions_scored_identically(shared, tmp_path):
     """The real coder's predictions on a gold file, scored both ways."""
     from detente.events.coder import Coder

@@ -44,14 +44,16 @@ def test_syndicated_reports_become_one_event_with_all_evidence(store):
     w = World(store)
     arts = add_summit(w, syndicated_to=(("Yahoo News", "https://yahoo.example/a"),
                                         ("MSN", "https://msn.example/a")))
+    w.article("The Straits Times", "2018-06-12", copy_of=arts[0])  # a lightly edited copy
     w.flush()
     report = merge_events(store)
     assert report.reports == 5 and report.merged == 1
     (m,) = merged(store)
     assert m["n_reports"] == 5 and m["n_articles"] == 5
-    assert m["n_outlets"] == 7  # five outlets plus two that carried the Reuters story
+    # five outlets, two that carried the Reuters story, one that ran a near-copy of it
+    assert m["n_outlets"] == 8
     assert set(m["outlets"]) == {"Reuters", "Associated Press", "BBC News", "Fox News", "Vox",
-                                 "Yahoo News", "MSN"}
+                                 "Yahoo News", "MSN", "The Straits Times"}
     assert m["date"] == "2018-06-12" and m["date_precision"] == "day"
     assert m["disagreement"] is False
     assert m["first_seen"].date().isoformat() == "2018-06-12"
@@ -63,7 +65,7 @@ def test_syndicated_reports_become_one_event_with_all_evidence(store):
     # series count one event, five reports; --reports counts the reports
     (p,) = [p for p in dyad_series(store, "USA", "PRK") if p.n_events]
     assert (p.n_events, p.n_reports) == (1, 5)
-    assert p.top_events[0].n_outlets == 7
+    assert p.top_events[0].n_outlets == 8
     (r,) = [p for p in dyad_series(store, "USA", "PRK", reports=True) if p.n_events]
     assert (r.n_events, r.n_reports) == (5, 5)
 

@@ -112,3 +112,7 @@ def test_dimension_filter(dyad_store):
     assert sum(p.n_events for p in mil_reports) == 1
     with pytest.raises(RelationsError, match="dimension"):
         dyad_series(dyad_store, "RUS", "PRK", dimension="cultural")
+    meetings = dyad_series(dyad_store, "RUS", "PRK", roots=("04",))
+    assert [p.n_events for p in meetings] == [1]  # the January visit
+    with pytest.raises(RelationsError, match="roots"):
+        dyad_series(dyad_store, "RUS", "PRK", roots=("4",))

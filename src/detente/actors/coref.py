@@ -8,9 +8,10 @@
    person; this beats the date rule for bare surnames.
 3. Pronouns: "he"/"him" and "she"/"her" (personal, not possessive) refer to the most recent
    person or title mention of compatible gender in the same or the previous two sentences.
-4. Pairs: "the two leaders", "both leaders" -> the last two distinct people (or, failing that,
-   the governments of the last two countries); "both countries", "the two nations", "both
-   sides" -> the last two distinct countries.  One mention per referent, on the same span.
+4. Pairs: "the two leaders", "both leaders" -> two distinct people named in the last six
+   sentences (or, failing that, the governments of two countries); "both countries", "the two
+   nations", "both sides" -> two distinct countries.  Of the candidates, the two the article
+   has named most often so far.  One mention per referent, on the same span.
 5. "the country", "the nation" -> the last country named; "the North"/"the South" -> the last
    country whose name begins so (North Korea, South Sudan...).
 """
@@ -182,36 +183,42 @@ def _phrase_at(lower: list[str], i: int, phrases) -> int:
 
 
 def _phrase_referents(hits: list[Hit], i: int, si: int, sent_of, rule: str, words: list[str]) -> list[Hit]:
-    before = [h for h in hits if h.start < i and si - sent_of.get(h.start, 0) <= _PAIR_WINDOW and h.code]
+    """Referents of "the two leaders" / "both countries" / "the country".  For a pair, the
+    candidates are the distinct people (countries) of the last few sentences; of those, the two
+    the article has named most often so far (ties: the more recent), so that "the United
+    States is wary of ties between the two nations" in a piece on Russia and North Korea picks
+    Russia and North Korea."""
+    so_far = [h for h in hits if h.start < i and h.code and not h.via.startswith("coref")]
+    window = [h for h in so_far if si - sent_of.get(h.start, 0) <= _PAIR_WINDOW]
     if rule == "people":
-        found = _distinct(reversed([h for h in before if h.kind in ("person", "title")]), key=lambda h: h.name or h.code)
+        found = _top_two(window, so_far, lambda h: h.name or h.code, ("person", "title"))
         if len(found) >= 2:
-            return found[:2][::-1]
-        countries = _distinct(reversed([h for h in before if h.country]), key=lambda h: h.country)
-        if len(countries) >= 2:
-            return [_country_hit(h, "GOV") for h in countries[:2][::-1]]
-        return []
-    countries = _distinct(reversed([h for h in before if h.country]), key=lambda h: h.country)
+            return found
+        countries = _top_two(window, so_far, lambda h: h.country, None)
+        return [_country_hit(h, "GOV") for h in countries] if len(countries) >= 2 else []
     role = "GOV" if words[-1] in ("governments", "capitals") else None
     if rule == "countries":
-        return [_country_hit(h, role) for h in countries[:2][::-1]] if len(countries) >= 2 else []
-    return [_country_hit(countries[0], None)] if countries else []
+        countries = _top_two(window, so_far, lambda h: h.country, None)
+        return [_country_hit(h, role) for h in countries] if len(countries) >= 2 else []
+    recent = [h for h in reversed(window) if h.country]
+    return [_country_hit(recent[0], None)] if recent else []
+
+
+def _top_two(window: list[Hit], so_far: list[Hit], key, kinds) -> list[Hit]:
+    pool = [h for h in window if key(h) and (kinds is None or h.kind in kinds)]
+    if not pool:
+        return []
+    counts = Counter(key(h) for h in so_far if key(h) and (kinds is None or h.kind in kinds))
+    last: dict = {}
+    for h in pool:
+        last[key(h)] = h  # the most recent mention stands for each referent
+    ranked = sorted(last, key=lambda k: (counts[k], last[k].start), reverse=True)
+    return sorted((last[k] for k in ranked[:2]), key=lambda h: h.start)
 
 
 def _country_hit(h: Hit, role: str | None) -> Hit:
     code = f"{h.country}{role or ''}"
     return Hit(h.start, h.end, code, "country", h.country, role, None, via=h.via)
-
-
-def _distinct(hits, key) -> list[Hit]:
-    seen, out = set(), []
-    for h in hits:
-        k = key(h)
-        if k in seen:
-            continue
-        seen.add(k)
-        out.append(h)
-    return out
 
 
 def _last_country_named(resolver, hits: list[Hit], i: int, word: str) -> str | None:

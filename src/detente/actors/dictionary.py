@@ -144,7 +144,8 @@ class Person:
     gender: str = ""
 
     def term_at(self, day: date) -> Term | None:
-        for term in self.terms:
+        # a dated office outranks an open-ended default ("businessman", no dates)
+        for term in sorted(self.terms, key=lambda t: t.start is None and t.end is None):
             if term.covers(day):
                 return term
         return None

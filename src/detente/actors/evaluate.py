@@ -6,8 +6,12 @@ For each gold sentence with coded events, the gold actors are the three-letter p
 event sources and targets (RUSGOV -> RUS, IGOUNO -> IGO; null and "---" skipped), the
 resolver's are the prefixes of the codes of every mention it finds in the sentence
 (resolve_document on the sentence alone, dated when the gold gives a date).  Reported: the
-micro share of gold actors found, and the mean per-sentence share.  With no arguments it reads
-the *.dev.jsonl files in ../shared/gold.
+micro share of gold actors found, and the mean per-sentence share.
+
+For a file with source/target text spans instead of codes (the ConfliBERT set), the share of
+gold spans that overlap a resolver mention is reported instead: spans such as "a car bomb" are
+no actors, so this is a floor, not a recall.  With no arguments it reads the *.dev.jsonl files
+in ../shared/gold.
 """
 from __future__ import annotations
 
@@ -82,6 +86,43 @@ def coverage(path: Path, nlp=None, resolver=None) -> Coverage:
     return cov
 
 
+@dataclass
+class SpanCoverage:
+    name: str
+    sentences: int = 0
+    spans: int = 0
+    covered: int = 0
+
+    def line(self) -> str:
+        share = self.covered / self.spans if self.spans else 0.0
+        return (f"{self.name}: {self.sentences} sentences, {self.spans} gold source/target spans, "
+                f"{self.covered} overlap an actor mention ({share:.1%})")
+
+
+def span_coverage(path: Path, nlp=None, resolver=None, cities: bool = False) -> SpanCoverage:
+    from ..nlp import load_nlp
+    from . import get_resolver
+
+    nlp = nlp or load_nlp()
+    resolver = resolver or get_resolver()
+    records = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    records = [r for r in records if r.get("source_spans") or r.get("target_spans")]
+    cov = SpanCoverage(path.name.replace(".jsonl", "") + (" (with cities)" if cities else ""))
+    for rec, doc in zip(records, nlp.pipe(r.get("text") or "" for r in records)):
+        text = rec.get("text") or ""
+        mentions = [m for sent in resolver.resolve_document(doc, rec.get("date"), cities=cities) for m in sent
+                    if m.code and not m.code.startswith("---")]
+        cov.sentences += 1
+        for span in (rec.get("source_spans") or []) + (rec.get("target_spans") or []):
+            start = text.find(span)
+            if start < 0:
+                continue
+            cov.spans += 1
+            end = start + len(span)
+            cov.covered += any(m.start < end and m.end > start for m in mentions)
+    return cov
+
+
 def main(argv: list[str] | None = None) -> int:
     from ..config import shared_dir
 
@@ -102,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         cov = coverage(path)
         if not cov.sentences:
-            print(f"{path.name}: no sentences with coded actors")
+            print(span_coverage(path).line())
+            print(span_coverage(path, cities=True).line())
             continue
         print(cov.line())
         for text, missed, found in cov.misses[:args.misses]:

@@ -22,6 +22,23 @@ def get_dictionary() -> ActorDictionary:
     return ActorDictionary.load([extra] if extra else [])
 
 
+def _is_acronym(text: str) -> bool:
+    """ "US", "U.K.", "DRC": matched only in capitals, so "us" is not the United States."""
+    letters = text.replace(".", "").replace(" ", "")
+    return letters.isupper() and len(letters) <= 4
+
+
+@lru_cache(maxsize=1)
+def _acronyms() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in get_dictionary().countries.values():
+        for form in c.names + c.adjectives + c.capitals:
+            if _is_acronym(form.text):
+                out.setdefault(form.text, c.code)
+        out.setdefault(c.code, c.code)
+    return out
+
+
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, str], list[str], list[str]]:
     d = get_dictionary()
@@ -31,9 +48,8 @@ def _index() -> tuple[dict[str, str], list[str], list[str]]:
     for attr in ("names", "adjectives", "capitals", "cities"):
         for c in d.countries.values():
             for form in getattr(c, attr):
-                index.setdefault(normalize_key(form.text), c.code)
-    for code in d.countries:
-        index.setdefault(code.lower(), code)
+                if not _is_acronym(form.text):
+                    index.setdefault(normalize_key(form.text), c.code)
     keys = [k for k in index if len(k) >= 5]
     return index, keys, [index[k] for k in keys]
 
@@ -45,6 +61,11 @@ def lookup_country(name: str | None) -> str | None:
     ("Afghanistaan").  None when the name is not a place we know."""
     if not name or not isinstance(name, str):
         return None
+    bare = re.sub(r"^(?:the|The)\s+", "", name.strip())
+    bare = re.sub(r"(?:'s|’s)$", "", bare)
+    acronyms = _acronyms()
+    if bare in acronyms:
+        return acronyms[bare]
     key = normalize_key(name)
     key = re.sub(r"(?:'s|’s)$", "", key).strip(" .,;:")
     if not key:

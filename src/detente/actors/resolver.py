@@ -42,6 +42,7 @@ _HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "
                          "gen", "gen.", "col", "col.", "lt", "lt.", "sen", "sen.", "rep", "rep.", "gov",
                          "gov.", "pres", "pres.", "prince", "princess", "sheikh", "ayatollah", "mullah",
                          "marshal", "field", "comrade", "'s", "’s", "the"})
+_ANCHOR_KINDS = frozenset({"country", "adjective", "capital", "city", "institution", "igo", "group", "region"})
 _FORMER = frozenset({"former", "ex", "ex-", "erstwhile", "retired", "late"})
 _PP_LINKS = {"of": None, "from": None, "in": "nonmil"}  # "the army of Sudan", "police in Kenya"
 _HYPHEN_PART = re.compile(r"[^-–]+")
@@ -130,7 +131,7 @@ class ActorResolver:
         self._name_matcher = None
         self._role_matcher = None
         self._vocab = None
-        self._fuzzy_cache: dict[tuple[str, str], str | None] = {}
+        self._fuzzy_cache: dict[tuple[str, str, int], str | None] = {}
         self._fuzzy_index: dict[str, tuple[list[str], list[str]]] = {}
 
     # --- building ---------------------------------------------------------------------------
@@ -158,6 +159,9 @@ class ActorResolver:
                 self._add(f, Reading("country", c.code, c.name, country=c))
             for f in c.adjectives:
                 self._add(f, Reading("adjective", c.code, c.name, country=c))
+                plural = _demonym_plural(f)
+                if plural is not None:  # "Iraqis", "North Koreans": the people, coded as the country
+                    self._add(plural, Reading("adjective", c.code, c.name, country=c))
             for f in c.capitals:
                 self._add(f, Reading("capital", c.code, c.name, country=c))
             for f in c.cities:
@@ -204,38 +208,39 @@ class ActorResolver:
 
     # --- public API -------------------------------------------------------------------------
 
-    def mentions(self, doc_or_span, date: str | None = None, base_offset: int = 0) -> list[ActorMention]:
+    def mentions(self, doc_or_span, date: str | None = None, base_offset: int = 0, *,
+                 cities: bool = False) -> list[ActorMention]:
         """All actor mentions in a Doc or Span, in text order.  Offsets are the span's character
         offsets in its Doc plus ``base_offset``.  Role words with no country of their own keep
-        code "---ROLE" and country None here; resolve_document fills them from the article."""
+        code "---ROLE" and country None here; resolve_document fills them from the article.
+        ``cities=True`` also returns listed cities (kind "city", code = their country), e.g.
+        for targets such as "shelled Idlib"; by default they only anchor roles ("Boston police")."""
         doc = doc_or_span.doc if hasattr(doc_or_span, "doc") and doc_or_span.doc is not doc_or_span else doc_or_span
-        hits = self.hits(doc_or_span, date)
+        hits = self.hits(doc_or_span, date, cities=cities)
         return [h.to_mention(doc, base_offset) for h in hits]
 
-    def resolve_document(self, doc, date: str | None = None) -> list[list[ActorMention]]:
+    def resolve_document(self, doc, date: str | None = None, *, cities: bool = False) -> list[list[ActorMention]]:
         """Mentions per sentence of ``doc`` with in-document coreference (coref.py)."""
         from .coref import resolve_hits
 
         day = parse_day(date)
-        hits = self.hits(doc, date)
+        hits = self.hits(doc, date, cities=cities)
         per_sentence = resolve_hits(self, doc, hits, day)
         return [[h.to_mention(doc) for h in sent_hits] for sent_hits in per_sentence]
 
     # --- matching ---------------------------------------------------------------------------
 
-    def hits(self, doc_or_span, date: str | None = None) -> list[Hit]:
+    def hits(self, doc_or_span, date: str | None = None, *, cities: bool = False) -> list[Hit]:
         doc = doc_or_span if not hasattr(doc_or_span, "doc") or doc_or_span.doc is doc_or_span else doc_or_span.doc
         lo, hi = (0, len(doc)) if doc_or_span is doc else (doc_or_span.start, doc_or_span.end)
         self._ensure_matchers(doc.vocab)
         day = parse_day(date)
         strings = doc.vocab.strings
-        spans = []  # (start, end, is_role, key)
-        for match_id, s, e in self._name_matcher(doc_or_span):
-            spans.append((s + lo if doc_or_span is not doc else s, e + lo if doc_or_span is not doc else e,
-                          False, strings[match_id][2:]))
-        for match_id, s, e in self._role_matcher(doc_or_span):
-            spans.append((s + lo if doc_or_span is not doc else s, e + lo if doc_or_span is not doc else e,
-                          True, strings[match_id][2:]))
+        spans = []  # (start, end, is_role, key); PhraseMatcher gives Doc indices even for a Span
+        for match_id, start, end in self._name_matcher(doc_or_span):
+            spans.append((start, end, False, strings[match_id][2:]))
+        for match_id, start, end in self._role_matcher(doc_or_span):
+            spans.append((start, end, True, strings[match_id][2:]))
         chosen = _longest_first(spans)
         pieces: list[_Piece] = []
         for s, e, is_role, key in chosen:
@@ -244,8 +249,9 @@ class ActorResolver:
                 pieces.append(piece)
         pieces += self._hyphen_parts(doc, lo, hi, pieces)
         pieces.sort(key=lambda p: p.start)
-        hits = self._compose(doc, pieces, day)
-        hits += self._fuzzy(doc, lo, hi, hits, day)
+        hits = self._compose(doc, pieces, day, cities)
+        taken = {i for p in pieces for i in range(p.start, p.end)} | {i for h in hits for i in range(h.start, h.end)}
+        hits += self._fuzzy(doc, lo, hi, taken, day)
         hits.sort(key=lambda h: (h.start, h.end))
         return hits
 
@@ -271,7 +277,11 @@ class ActorResolver:
         if doc[s].ent_type_ == "PERSON" or doc[e - 1].ent_type_ == "PERSON":
             ent = _entity_at(doc, s) or _entity_at(doc, e - 1)
             if ent is not None and ent.label_ == "PERSON":
-                extra = [t for t in ent if not (s <= t.i < e)]
+                # "Osama bin Laden's al-Qaeda": the NER ran a possessor and a name together
+                before = [t for t in ent if t.i < s]
+                if any(t.text in ("'s", "’s") for t in before):
+                    before = []
+                extra = before + [t for t in ent if t.i >= e]
                 if any(t.lower_ not in self._title_words for t in extra):
                     return False
                 if not is_person and r.ambiguous:
@@ -298,7 +308,7 @@ class ActorResolver:
 
     # --- composition ------------------------------------------------------------------------
 
-    def _compose(self, doc, pieces: list["_Piece"], day: date | None) -> list[Hit]:
+    def _compose(self, doc, pieces: list["_Piece"], day: date | None, cities: bool = False) -> list[Hit]:
         """Join each role/title/person with the country pieces of its noun phrase."""
         hits: list[Hit] = []
         used: set[int] = set()
@@ -312,11 +322,10 @@ class ActorResolver:
             chain = [i]
             j = i - 1
             while j >= 0 and j not in used and _adjacent(doc, pieces[j], pieces[chain[0]]):
-                if pieces[j].primary.kind in ("city", "block"):
+                if pieces[j].primary.kind == "block":
                     break
                 chain.insert(0, j)
-                if pieces[j].primary.kind in ("country", "adjective", "capital", "institution", "igo",
-                                              "group", "region"):
+                if pieces[j].primary.kind in _ANCHOR_KINDS:
                     break
                 j -= 1
             # a person right after this chain belongs to it ("Foreign Minister" + "Wang Yi")
@@ -333,13 +342,12 @@ class ActorResolver:
             hits.append(hit)
             hits += self._coordinated(doc, pieces, chain[0], hit, used)
         for i, p in enumerate(pieces):
-            if i not in used:
+            if i not in used and (cities or p.primary.kind != "city"):
                 hits += self._single_hits(doc, p, day)
         return hits
 
     def _chain_hit(self, doc, chain: list["_Piece"], day: date | None) -> Hit | None:
-        anchor = next((p for p in chain if p.primary.kind in ("country", "adjective", "capital", "institution",
-                                                              "igo", "group", "region")), None)
+        anchor = next((p for p in chain if p.primary.kind in _ANCHOR_KINDS), None)
         roles = [p for p in chain if p.primary.kind == "role"]
         people = [p for p in chain if p.primary.kind in ("person", "short")]
         start, end = chain[0].start, chain[-1].end
@@ -357,7 +365,7 @@ class ActorResolver:
                     return None
                 people = []  # an unresolved surname: fall through to the title alone
             else:
-                hit.start = start
+                hit.start = _former_start(doc, start) if former else start
                 if former and hit.country:
                     hit.code, hit.role = f"{hit.country}ELI", "ELI"
                     hit.via += "+former"
@@ -369,6 +377,17 @@ class ActorResolver:
             ent = _entity_at(doc, end)
             if ent is not None:
                 ent_end, ent_name = _content_end(ent), doc[end:_content_end(ent)].text
+                key = self.fuzzy_key(ent_name, "PERSON")  # "President Zelenskyi"
+                if key is not None:
+                    piece = _Piece(end, ent_end, [r for r in self._names[key] if r.kind in ("person", "short")])
+                    hit = self._person_hit(doc, piece, day, title=title_words, hint_country=anchor_country,
+                                           titled=True)
+                    if hit is not None:
+                        hit.start = _former_start(doc, start) if former else start
+                        hit.via = f"fuzzy:{ent_name}~{key}"
+                        if former and hit.country:
+                            hit.code, hit.role = f"{hit.country}ELI", "ELI"
+                        return hit
         if anchor is None:
             anchor_code, anchor_country, via_anchor, pp_end = self._pp_country(doc, end, role)
             if anchor_code and not ent_name:
@@ -378,6 +397,8 @@ class ActorResolver:
         kind = "person" if ent_name else role.kind
         name = ent_name
         role_code = "ELI" if former else role.role
+        if former:
+            start = _former_start(doc, start)
         if anchor_code and anchor_country:
             if anchor.primary.kind in ("institution",) if anchor else False:
                 code = anchor_code if not former else f"{anchor_country}ELI"
@@ -391,8 +412,11 @@ class ActorResolver:
             code = anchor_code + ("MIL" if role.role == "MIL" and not anchor_code.endswith("MIL") and anchor and anchor.primary.kind == "igo" else "")
             return Hit(start, ent_end, code, kind, None, role.role if code.endswith(role.role) else None,
                        name or anchor.primary.name, via=f"{via_anchor}+role:{roles[0].text(doc)}")
-        if anchor is not None and anchor.primary.kind in ("city", "block"):
+        if anchor is not None and anchor.primary.kind == "block":
             return None
+        head = doc[roles[-1].end - 1]
+        if not ent_name and head.dep_ in ("amod", "compound", "nmod") and head.head.i > head.i:
+            return None  # a bare role word modifying a noun: "military domain", "police station"
         fallback = role.fallback
         if fallback == "-" and not ent_name:
             return None  # a word that names an actor only with a country ("Israeli tanks")
@@ -414,9 +438,15 @@ class ActorResolver:
             k += 1
         for key_len in range(min(6, len(doc) - k), 0, -1):
             text = doc[k:k + key_len].text
+            after = doc[k + key_len] if k + key_len < len(doc) else None
+            if after is not None and (after.text in ("'s", "’s") or after.pos_ == "PROPN"):
+                continue  # "president of Japan's largest chipmaker", "of the Japan Federation"
             for r in self._names.get(text, []):
                 if r.kind in ("country", "capital") and not r.ambiguous:
                     return r.code, r.code, f"{link}:{text}", k + key_len
+                if r.kind == "adjective" and not r.ambiguous:
+                    # "the regime of Syrian President Bashar Assad": the country, not the phrase
+                    return r.code, r.code, f"{link}:{text}", end
         return None, None, "", end
 
     def _coordinated(self, doc, pieces, first: int, hit: Hit, used: set[int]) -> list[Hit]:
@@ -462,7 +492,7 @@ class ActorResolver:
         with several codes ("the two Koreas" -> PRK+KOR) gives one hit per code, same span."""
         r = p.primary
         text = p.text(doc)
-        if r.kind in ("city", "block", "role"):
+        if r.kind in ("block", "role"):
             return []
         if r.kind in ("person", "short"):
             hit = self._person_hit(doc, p, day, titled=_after_honorific(doc, p.start))
@@ -538,9 +568,9 @@ class ActorResolver:
 
     # --- fuzzy ------------------------------------------------------------------------------
 
-    def _fuzzy(self, doc, lo: int, hi: int, hits: list[Hit], day: date | None) -> list[Hit]:
-        """Entities the dictionary missed, matched to a close spelling of a known name."""
-        covered = {i for h in hits for i in range(h.start, h.end)}
+    def _fuzzy(self, doc, lo: int, hi: int, covered: set[int], day: date | None) -> list[Hit]:
+        """Entities the dictionary missed (no token matched anything, not even a block phrase
+        or a city), matched to a close spelling of a known name."""
         out = []
         for ent in doc.ents:
             if ent.start < lo or ent.end > hi or ent.label_ not in _FUZZY_KINDS:
@@ -549,10 +579,14 @@ class ActorResolver:
             if end <= ent.start or any(i in covered for i in range(ent.start, end)):
                 continue
             text = doc[ent.start:end].text
-            key = self.fuzzy_key(text, ent.label_)
+            label = ent.label_
+            key = self.fuzzy_key(text, label)
+            if key is None and label != "GPE":  # "Ethopia" tagged as a person or an organisation
+                label = "GPE"
+                key = self.fuzzy_key(text, label, cutoff=92)
             if key is None:
                 continue
-            piece = _Piece(ent.start, end, [r for r in self._names[key] if r.kind in _FUZZY_KINDS[ent.label_]])
+            piece = _Piece(ent.start, end, [r for r in self._names[key] if r.kind in _FUZZY_KINDS[label]])
             if not piece.readings:
                 continue
             for hit in self._single_hits(doc, piece, day):
@@ -560,19 +594,19 @@ class ActorResolver:
                 out.append(hit)
         return out
 
-    def fuzzy_key(self, text: str, label: str) -> str | None:
-        """The dictionary form closest to ``text`` (rapidfuzz ratio >= 88, same first letter),
-        among forms of the kinds an NER label can be; None when nothing is close."""
+    def fuzzy_key(self, text: str, label: str, cutoff: int = 88) -> str | None:
+        """The dictionary form closest to ``text`` (rapidfuzz ratio >= ``cutoff``, same first
+        letter), among forms of the kinds an NER label can be; None when nothing is close."""
         norm = normalize_key(text)
         if len(norm) < 5:
             return None
-        cache_key = (norm, label)
+        cache_key = (norm, label, cutoff)
         if cache_key in self._fuzzy_cache:
             return self._fuzzy_cache[cache_key]
         from rapidfuzz import fuzz, process
 
         keys, norms = self._fuzzy_choices(label)
-        found = process.extractOne(norm, norms, scorer=fuzz.ratio, score_cutoff=88)
+        found = process.extractOne(norm, norms, scorer=fuzz.ratio, score_cutoff=cutoff)
         # same first letter: "Zelenskyi" ~ "Zelensky", but not "Oman" ~ "Roman"
         key = keys[found[2]] if found is not None and found[0][:1] == norm[:1] else None
         if len(self._fuzzy_cache) > 100_000:
@@ -618,7 +652,9 @@ def _longest_first(spans: list[tuple[int, int, bool, str]]) -> list[tuple[int, i
     leading "the" does not count towards length, so "West Bank" beats "the West"."""
     def weight(span):
         s, e, is_role, key = span
-        return -(e - s - (1 if key[:4] in ("the ", "The ") else 0)), is_role, s
+        the = 1 if key[:4] in ("the ", "The ") else 0
+        # at equal weight the form without "the" wins, so spans are the same with or without it
+        return -(e - s - the), is_role, the, s
 
     ordered = sorted(spans, key=weight)
     taken: set[int] = set()
@@ -656,11 +692,15 @@ def _adjacent(doc, left: _Piece, right: _Piece) -> bool:
         return False
     if len(gap) > 3:
         return False
+    content = 0
     for tok in gap:
         if tok.lower_ in _GLUE_WORDS or tok.lower_ in _FORMER:
             continue
-        if tok.pos_ == "ADJ" and tok.text[:1].isupper() is False and tok.tag_ == "JJ":
-            continue
+        # "Canadian Import Tribunal", "U.S. Energy Secretary", "Japanese auto companies"
+        if tok.pos_ in ("ADJ", "NOUN", "PROPN") and tok.ent_type_ != "PERSON" and tok.is_alpha:
+            content += 1
+            if content <= 2:
+                continue
         return False
     # "Russian-backed separatists": a hyphenated participle between them is no glue
     if left.end < len(doc) and doc[left.end].text == "-":
@@ -671,6 +711,22 @@ def _adjacent(doc, left: _Piece, right: _Piece) -> bool:
 def _after_honorific(doc, i: int) -> bool:
     """ "Mr Moon", "Mrs May", "Gen. Caine": an honorific confirms a surname is a person."""
     return i > 0 and doc[i - 1].lower_ in _HONORIFICS and doc[i - 1].lower_ not in ("'s", "’s", "the")
+
+
+def _demonym_plural(form: Form) -> Form | None:
+    """ "Iraqi" -> "Iraqis", "Briton" -> "Britons"; none for "Chinese", "British", "French", "Swiss"."""
+    text = form.text
+    if not text[-1:].isalpha() or text.endswith(("ese", "ish", "ch", "ss", "sh", "s", "x")) or "'" in text:
+        return None
+    return Form(text + "s", form.ambiguous)
+
+
+def _former_start(doc, start: int) -> int:
+    """Include a "former" right in front in the mention ("Former President Barack Obama")."""
+    for i in (start - 1, start - 2):
+        if i >= 0 and (doc[i].lower_ in _FORMER or doc[i].lower_.startswith("ex-")):
+            return i
+    return start
 
 
 def _is_former(doc, start: int, end: int) -> bool:

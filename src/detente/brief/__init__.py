@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional, Union
 
+from ..relations.common import RelationsError
+from ..relations.countries import resolve_country
 from ..relations.dimensions import dimensions_of
 from ..store import Store
 from .compose import Composer, compose_sections
@@ -54,10 +56,12 @@ def write_brief(store: Union[Store, str], a: str, b: str, since: Union[str, dt.d
 
 
 def check_code(code: str, what: str) -> str:
-    value = (code or "").strip().upper()
-    if not value or not value.isalnum() or len(value) > 12:
-        raise BriefError(f"{what}: {code!r} is not a country or actor code (e.g. RUS, PRK, IGOUNO)")
-    return value
+    """ISO3 or actor code from a code or a country name ("North Korea" -> PRK), resolved as
+    `detente dyad` resolves them."""
+    try:
+        return resolve_country(code)
+    except RelationsError as exc:
+        raise BriefError(f"{what}: {exc}") from None
 
 
 def parse_since(value: Union[str, dt.date, None]) -> Optional[dt.date]:

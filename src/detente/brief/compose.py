@@ -87,9 +87,13 @@ class Composer:
             text += f" on {join_names(topics)}"
         place = next((r for r in fact.reports if r.place), None)
         if place is not None:
-            text += f" at {place.place}"
-            if place.place_country and actor_name(place.place_country) not in place.place:
-                text += f", {actor_name(place.place_country)}"
+            country = actor_name(place.place_country) if place.place_country else None
+            if country and country.lower() == place.place.lower():
+                text += f" in {country}"  # the place is the country itself
+            else:
+                text += f" at {place.place}"
+                if country and country not in place.place:
+                    text += f", {country}"
         m = fact.merged or {}
         n = max(len(fact.article_ids), m.get("n_articles") or 0)
         outlets = m.get("n_outlets") or 0

@@ -21,10 +21,16 @@ MAX_PERIODS = 60
 FREQ_DAYS = (("week", 7), ("month", 30.44), ("quarter", 91.3), ("year", 365.25))
 
 
-def choose_freq(first: dt.date, last: dt.date) -> str:
-    """The finest of week/month/quarter/year that keeps the series within MAX_PERIODS."""
+PRECISION_FREQ = {"day": "week", "month": "month", "year": "year"}
+
+
+def choose_freq(first: dt.date, last: dt.date, precision: str = "day") -> str:
+    """The finest of week/month/quarter/year that keeps the series within MAX_PERIODS and is
+    no finer than the dates most events carry (a month-precise meeting has no week)."""
     span = (last - first).days + 1
-    for freq, days in FREQ_DAYS:
+    order = [freq for freq, _ in FREQ_DAYS]
+    floor = order.index(PRECISION_FREQ.get(precision, "week"))
+    for freq, days in FREQ_DAYS[floor:]:
         if span / days <= MAX_PERIODS:
             return freq
     return "year"
@@ -34,7 +40,7 @@ def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optio
                   chart: bool = False) -> Section:
     section = Section("trend", "Trend and shifts")
     span = _dated_span(store, a, b, since)
-    if span is None:
+    if span[0] is None:
         section.statements.append(composer.none(
             f"No dated, occurred event between {composer.a_name} and {composer.b_name} to count."))
         return section
@@ -65,17 +71,19 @@ def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optio
     return section
 
 
-def _dated_span(store: Store, a: str, b: str, since: Optional[dt.date]) -> Optional[tuple[dt.date, dt.date]]:
-    """First and last day of the dyad's dated occurred or claimed events (what the series counts)."""
+def _dated_span(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple:
+    """First and last day of the dyad's dated occurred or claimed events (what the series
+    counts), and the date precision most of them have."""
     params: list = [a, b, b, a]
     where = (f"(({SOURCE_KEY} = ? AND {TARGET_KEY} = ?) OR ({SOURCE_KEY} = ? AND {TARGET_KEY} = ?)) "
              "AND e.event_day IS NOT NULL AND e.modality IN ('occurred', 'claimed')")
     if since:
         where += " AND e.event_day >= ?"
         params.append(since)
-    row = store.query(f"SELECT min(e.event_day) AS lo, max(e.event_day) AS hi FROM events e WHERE {where}",
+    row = store.query(f"SELECT min(e.event_day) AS lo, max(e.event_day) AS hi, "
+                      f"mode(coalesce(e.date_precision, 'day')) AS precision FROM events e WHERE {where}",
                       params)[0]
-    return (row["lo"], row["hi"]) if row["lo"] else None
+    return row["lo"], row["hi"], row["precision"]
 
 
 def _overview(c: Composer, store: Store, periods: list[Period], freq: str) -> list[Statement]:
@@ -85,12 +93,14 @@ def _overview(c: Composer, store: Store, periods: list[Period], freq: str) -> li
     conflict = sum(p.conflict for p in active)
     tops = sorted((e for p in active for e in p.top_events[:1]),
                   key=lambda e: (-e.score, e.event_day or dt.date.min, e.id))
-    out = [Statement(
-        text=(f"Counted by {freq} from {periods[0].label} to {periods[-1].label}, "
-              f"{_count(n, 'dated event')} between {c.a_name} and {c.b_name} "
-              f"({coop} cooperative, {conflict} conflictual) fall in {len(active)} of the "
-              f"{_count(len(periods), freq)}."),
-        refs=c.aggregate_refs(facts_for(store, tops[:MAX_AGGREGATE_REFS])))]
+    counts = (f"{_count(n, 'dated event')} between {c.a_name} and {c.b_name} "
+              f"({coop} cooperative, {conflict} conflictual)")
+    if len(periods) == 1:
+        text = f"Counted by {freq}, all {counts} fall in {periods[0].label}."
+    else:
+        text = (f"Counted by {freq} from {periods[0].label} to {periods[-1].label}, {counts} "
+                f"fall in {len(active)} of the {_count(len(periods), freq)}.")
+    out = [Statement(text=text, refs=c.aggregate_refs(facts_for(store, tops[:MAX_AGGREGATE_REFS])))]
 
     latest = next((p for p in reversed(periods) if p.net_coop is not None), None)
     if latest is not None:

@@ -80,6 +80,8 @@ def dyad(
     dimension: Optional[str] = typer.Option(None, "--dimension", help="Only events of one "
                                             "dimension: diplomatic, military, economic, "
                                             "economic:trade, sanctions, humanitarian, ..."),
+    roots: Optional[list[str]] = typer.Option(None, "--root", help="Only these CAMEO roots "
+                                              "(repeatable): --root 04 for meetings."),
     shifts: bool = typer.Option(False, "--shifts", help="Also list change points (warming/cooling)."),
     top: int = typer.Option(3, "--top", help="Top events kept per period (csv/json)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
@@ -95,7 +97,7 @@ def dyad(
         _warn_unmerged(store, reports)
         periods = dyad_series(store, ca, cb, date_from, date_to, freq=freq, directed=directed,
                               reports=reports, top=max(top, 10 if shifts else 0),
-                              dimension=dimension)
+                              dimension=dimension, roots=roots or None)
         found = find_shifts(periods) if shifts else []
     except RelationsError as exc:
         _fail(str(exc))

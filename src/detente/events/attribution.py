@@ -31,7 +31,9 @@ _TRAILING_RUN = re.compile(r"((?:\s*\([^()\n]{1,80}\))+)\s*[.!?]?[\"”’']?\s*
 _PAREN = re.compile(r"\(([^()\n]{1,80})\)")
 _DASH_CREDIT = re.compile(r"(?:^|\s)[-–—]{1,2}\s*([A-Z][\w&.]*(?:\s+[A-Z][\w&.]*){0,2})\s*\.?\s*$")
 _SOURCE_LINE = re.compile(r"^\s*(?:sources?|via|credit)\s*:\s*(.+?)\s*\.?\s*$", re.I)
-_DATELINE = re.compile(r"^\s*[A-Z][A-Za-z .,'’-]{1,60}?\s*\(([^()\n]{2,40})\)\s*[-–—:]")
+# "MOSCOW (Reuters) -", "Washington (CNN) President ...", "(CNN) Russia's ...": the agency
+# of a dateline covers the whole article.  Without a dash, only an agency-like name counts.
+_DATELINE = re.compile(r"^\s*(?:[A-Z][A-Za-z .,'’-]{1,60}?\s*)?\(([^()\n]{2,40})\)\s*([-–—:])?")
 # Wire services and outlets commonly credited with a bare dash ("- AP"); an all-capital
 # acronym is accepted too.
 _AGENCIES = {
@@ -44,6 +46,7 @@ _NOT_SOURCES = re.compile(
     r"^(?:photo|file|image|pictured|video|left|right|center|centre|top|bottom|see|cf|ibid|"
     r"e\.g|i\.e|via|source|update|updated|corrected|r|d|i)\b", re.I)
 _PARTY_LABEL = re.compile(r"^[RDI]-[A-Z]")
+_PHRASE_BREAKS = {"(", ")", "[", "]", "—", "–", "--", ":", '"', "“", "”", ";"}
 _SPEAKER_DEPS = {"compound", "amod", "det", "poss", "case", "nummod", "flat", "nmod",
                  "quantmod", "advmod"}
 
@@ -82,6 +85,11 @@ def _source_names(content: str, before: str = "") -> list[str]:
     return names
 
 
+def _agency_like(name: str) -> bool:
+    name = name.strip()
+    return name.lower() in _AGENCIES or bool(re.fullmatch(r"[A-Z]{2,6}", name))
+
+
 def _trailing_citations(text: str) -> list[str]:
     """Citations that end a piece of text: "(Wikipedia) (CNA)." or "- AP"."""
     stripped = text.rstrip()
@@ -99,7 +107,7 @@ def _trailing_citations(text: str) -> list[str]:
     m = _DASH_CREDIT.search(stripped)
     if m:
         name = m.group(1).rstrip(".")
-        if name.lower() in _AGENCIES or re.fullmatch(r"[A-Z]{2,6}", name):
+        if _agency_like(name):
             found.append(name)
         return found
     m = _SOURCE_LINE.match(stripped) if "\n" not in stripped else None
@@ -161,9 +169,9 @@ def document_citations(doc: Doc) -> dict[int, list[str]]:
             cites = []
         closing.append(cites)
     dateline: list[str] = []
-    for start, end in paragraphs[:2]:
+    for start, end in paragraphs[:3]:
         m = _DATELINE.match(text[start:end])
-        if m:
+        if m and (m.group(2) or _agency_like(m.group(1))):
             dateline = _source_names(m.group(1))
             break
     result: dict[int, list[str]] = {}
@@ -233,8 +241,15 @@ def speaker_phrase(tok: Token) -> str:
     _collect(tok, toks)
     start, end = min(t.i for t in toks), max(t.i for t in toks) + 1
     doc = tok.doc
-    while start < end - 1 and doc[start].dep_ in ("det", "punct") and \
-            doc[start].lower_ in ("the", "a", "an", '"', "“", "'"):
+    # Never across a line break: a dateline above ("Tuesday, February 5, 2019\n\nState
+    # media said") is not part of the name.
+    # Nor across a bracket, dash or colon: "Washington (CNN) President Barack Obama said".
+    for i in range(tok.i - 1, start - 1, -1):
+        if "\n" in doc[i].text or "\n" in doc[i].whitespace_ or doc[i].text in _PHRASE_BREAKS:
+            start = i + 1
+            break
+    while start < end - 1 and (doc[start].is_punct or doc[start].is_space or doc[start].like_num
+                               or doc[start].lower_ in ("the", "a", "an")):
         start += 1
     return doc[start:end].text.strip()
 

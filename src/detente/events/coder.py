@@ -36,12 +36,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import __version__
 from ..records import ActorMention, Event, Evidence, Place, event_id
-from .cameo import CAMEO, cameo_info, compose, penta_class, root_of
+from .cameo import CAMEO, cameo_info, compose, penta_class, root_for_penta, root_of
 from .verbs import Match, VerbDictionary, default_verbs
 
 log = logging.getLogger(__name__)
@@ -360,6 +360,9 @@ class Coder:
             # "Israel and Lebanon renewed negotiations on an Israeli pullback": the target
             # found is one of the parties themselves
             targets = []
+        if not sources and _n_distinct(targets) >= 2 and any(
+                a.lower_ == "between" for t in targets for a in t.head.ancestors if a.i > tok.i):
+            between = True  # "strengthen the partnership between Russia and North Korea"
         if (between and not sources) or (targets and not sources and _n_distinct(targets) >= 2 and not fallback):
             # "talks between Russia and North Korea": each side acts on the other
             sources, targets, reciprocal = targets, [], True
@@ -383,33 +386,40 @@ class Coder:
     # -- classifier ---------------------------------------------------------------------
     def _arbitrate(self, work) -> None:
         """Pick codes for ambiguous triggers and add events the dictionary missed, with one
-        classifier call per article."""
+        classifier call per article on the spans already parsed (never re-parsing)."""
         clf = self.classifier
-        need = []
-        for i, (idx, sent, actors, found) in enumerate(work):
-            if clf is not None and (not found or any(len(f.code_choices) > 1 for f in found)):
-                need.append(i)
-        preds: dict[int, tuple[str | None, int | None, float]] = {}
+        if clf is None:
+            for _idx, _sent, _actors, found in work:
+                for f in found:
+                    f.code_choices = f.code_choices[:1]
+            return
+        need = [i for i, (_, _, actors, found) in enumerate(work)
+                if (not found and len({a.group for a in actors}) >= 2)
+                or any(len(f.code_choices) > 1 for f in found)]
+        dists: dict[int, dict[str, float]] = {}
         if need:
-            texts = [work[i][1].text for i in need]
+            spans = [work[i][1] for i in need]
             try:
-                if hasattr(clf, "predict_root"):
-                    for i, (root, p) in zip(need, clf.predict_root(texts)):
-                        preds[i] = (root_of(root), penta_class(root), p)
-                else:
-                    for i, (pc, p) in zip(need, clf.predict_penta(texts)):
-                        preds[i] = (None, int(pc), p)
+                if getattr(clf, "has_root", True) and hasattr(clf, "root_probabilities"):
+                    rows = clf.root_probabilities(spans)
+                elif hasattr(clf, "predict_root") and getattr(clf, "has_root", True):
+                    rows = [{root_of(r): p} for r, p in clf.predict_root(spans)]
+                else:  # a penta-only model: spread each class over a representative root
+                    rows = [{root_for_penta(int(c)): p} for c, p in clf.predict_penta(spans)]
+                dists = {i: {root_of(k): float(v) for k, v in row.items()} for i, row in zip(need, rows)}
             except Exception:  # a broken model file must not stop coding
                 log.exception("event-type classifier failed; using dictionary defaults")
-                preds = {}
+                dists = {}
         for i, (idx, sent, actors, found) in enumerate(work):
-            root, pc, p = preds.get(i, (None, None, 0.0))
+            dist = dists.get(i, {})
             for f in found:
-                f.code_choices = (_choose(f.code_choices, root, pc),)
-            if not found and root and p >= CLASSIFIER_MIN_CONFIDENCE:
-                f = _classifier_event(sent, actors, root, p)
-                if f is not None:
-                    found.append(f)
+                f.code_choices = (_choose(f.code_choices, dist),)
+            if not found and dist:
+                root, p = max(dist.items(), key=lambda kv: kv[1])
+                if p >= CLASSIFIER_MIN_CONFIDENCE:
+                    f = _classifier_event(sent, actors, root, p)
+                    if f is not None:
+                        found.append(f)
 
     # -- records ----------------------------------------------------------------------------
     def _build(self, article_id: str, idx: int, sent, f: _Found, pub_date: str | None) -> list[Event]:
@@ -430,6 +440,7 @@ class Coder:
         asserted_by, cited = attrs.attribution(sent, trig)
         pairs = _pairs(f)
         out = []
+        recalled = _first_since(sent, trig)
         for src, tgt in pairs:
             s = src.mention if src else None
             t = tgt.mention if tgt else None
@@ -450,6 +461,15 @@ class Coder:
                 source_country=s.country if s else None, target_country=t.country if t else None,
                 source_name=(s.name or s.text) if s else None, target_name=(t.name or t.text) if t else None,
                 confidence=round(conf, 3)))
+            if recalled is not None and f.match is not None:
+                # "Putin's first visit to North Korea since 2000": a visit took place in 2000
+                base = cameo_info(f.match.codes[0])
+                ev = out[-1]
+                out.append(replace(
+                    ev, id=event_id(article_id, idx, trig.idx, ev.source, ev.target, f"{base.code}@{recalled}"),
+                    code=base.code, root=base.root, quad_class=base.quad_class,
+                    goldstein=base.goldstein, plover=base.plover, plover_mode=base.plover_mode,
+                    modality="occurred", date=recalled, date_precision="year", place=None))
         return out
 
 
@@ -482,8 +502,14 @@ def looks_like_english(doc) -> bool:
 def _is_clause(sent) -> bool:
     """A sentence can report an event only if it has a verb and a few words: this drops
     headlines ("Putin's Historic Visit to North Korea: ..."), bylines and page furniture."""
-    words = sum(1 for t in sent if t.is_alpha)
-    if words < 4 or len(sent) > 250:
+    alpha = [t for t in sent if t.is_alpha]
+    if len(alpha) < 3 or len(sent) > 250:
+        return False
+    # Title Case lines are headings ("Putin's Visit to North Korea: Strengthening Strategic
+    # Ties"), not reports: most content words capitalised, and no sentence-final stop.
+    content = [t for t in alpha if not t.is_stop]
+    if content and sum(t.text[0].isupper() for t in content) >= 0.8 * len(content) and len(content) >= 3 \
+            and sent[-1].text not in (".", "!", "?", '"', "”"):
         return False
     return any(t.pos_ == "VERB" or (t.pos_ == "AUX" and t.dep_ == "ROOT") for t in sent)
 
@@ -519,6 +545,8 @@ _PREPOSITIONAL = frozenset({"consider", "follow", "regard", "concern", "include"
 _EVENT_CARRIERS = frozenset({"effort", "process", "mission", "plan", "program", "programme",
                              "campaign", "operation", "initiative", "bid", "package", "deal",
                              "delivery", "shipment", "convoy", "session", "round"})
+# "X did A, while Y did B": a contrast joins two reports of equal standing.
+_CONTRAST = frozenset({"while", "whereas", "although", "though", "but"})
 _FRAME_ROOTS = frozenset({"02", "03", "10", "12", "13"})
 
 
@@ -545,6 +573,25 @@ def _future(tok) -> bool:
         if t.dep_ not in ("xcomp", "dobj", "pobj", "attr"):
             break
     return False
+
+
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+
+
+def _first_since(sent, trig) -> Optional[str]:
+    """The year of the earlier event that "the first <event> since <year>" implies, if the
+    sentence says so about this trigger."""
+    if not any(t.lower_ == "first" for t in sent):
+        return None
+    for t in sent:
+        if t.lower_ == "since" and t.dep_ == "prep":
+            years = [c for c in t.children if c.dep_ == "pobj" and _YEAR.match(c.text)]
+            # the "since" phrase must belong to the trigger's clause
+            anchor = t.head
+            if years and (anchor.i == trig.i or anchor.i == trig.head.i or trig.head.i == anchor.i
+                          or any(a.i == anchor.i for a in trig.ancestors)):
+                return years[0].text
+    return None
 
 
 def _is_purpose(tok) -> bool:
@@ -588,7 +635,10 @@ def _secondary(tok) -> bool:
     for _ in range(12):
         if cur.head.i == cur.i:
             return False
-        if cur.dep_ in ("relcl", "acl") or (cur.dep_ == "advcl" and not _is_purpose(cur)):
+        if cur.dep_ in ("relcl", "acl"):
+            return True
+        if cur.dep_ == "advcl" and not _is_purpose(cur) and \
+                not any(c.dep_ == "mark" and c.lower_ in _CONTRAST for c in cur.children):
             return True
         cur = cur.head
     return False
@@ -609,7 +659,9 @@ def _framed_codes(frame: Match, inner: Optional[Match]) -> tuple[str, ...]:
         # "killed ... in a gunbattle", "attacked with artillery": the means is more specific
         return inner.codes
     if frame.pattern.words:
-        return frame.codes
+        # "agreed to send (humanitarian aid)": keep the pattern's code unless the content refines it
+        refined = compose(frame.codes[0], inner.codes[0]) if root_of(frame.codes[0]) in _FRAME_ROOTS else frame.codes[0]
+        return (refined,) if refined.startswith(frame.codes[0]) else frame.codes
     out = []
     for c in frame.codes:
         if root_of(c) in _FRAME_ROOTS:
@@ -816,10 +868,17 @@ def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, pa
     gov = n
     while gov.dep_ == "conj" and gov.head.i != gov.i:  # "investment and aid": the first conjunct's frame
         gov = gov.head
-    # "This visit will be Putin's first to North Korea": the predicate noun carries the arguments
-    if n.dep_ == "nsubj" and n.head.lemma_ == "be":
-        phrase += [c for c in n.head.children if c.dep_ in ("attr", "acomp")]
     own_preps = []
+    # "This visit will be Putin's first to North Korea": the predicate carries the arguments
+    if n.dep_ == "nsubj" and n.head.lemma_ == "be":
+        for c in n.head.children:
+            if c.dep_ in ("attr", "acomp"):
+                if c.i in heads_of:
+                    sources = sources or _actors_in(c, actors)
+                else:
+                    phrase.append(c)
+            elif c.dep_ == "prep":
+                own_preps.append(c)
     for h in phrase:
         for c in h.children:
             if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i in heads_of:
@@ -854,17 +913,19 @@ def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, pa
             gov = gov.head.head
         else:
             break
-    # The verb the noun is the object of realises it: "X held talks with Y", "Y faced
-    # sanctions", "Israel and Lebanon renewed negotiations".  (A verb that is itself a trigger
-    # never gets here: its object is its content, see _governor.)
+    # A support verb realises the noun: "X held talks with Y", "Y faced sanctions", "Israel
+    # and Lebanon renewed negotiations" (verbs.tsv lists them with the flag "light").  Other
+    # verbs relate the event to something else ("the announcement follows a meeting"), so
+    # their subject is not the noun's source.
     verb = gov.head
     if gov.dep_ == "pobj" and verb.dep_ == "prep":
         verb = verb.head
     light = None
     if verb.i != gov.i and verb.pos_ in ("VERB", "AUX"):
-        light = verbs.light_flags(verb) or frozenset()
+        light = verbs.light_flags(verb)
     fallback = False
-    if light is not None and gov.dep_ in ("dobj", "pobj", "attr", "nsubjpass", "xcomp", "oprd"):
+    support_deps = ("dobj", "pobj", "attr", "nsubjpass", "xcomp", "oprd") if light else ("dobj", "pobj", "oprd")
+    if light is not None and gov.dep_ in support_deps:
         fallback = True
         rev = "rev" in light
         subj, passive = _subject_of(verb)
@@ -924,9 +985,8 @@ def _pairs(f: _Found) -> list[tuple[Optional[Actor], Optional[Actor]]]:
             return _dedupe_pairs(pairs)
     out = []
     for s in srcs or [None]:
-        for t in tgts or [None]:
-            if s is not None and t is not None and s.mention.code == t.mention.code:
-                t = None  # an actor acting on itself is no dyad
+        others = [t for t in tgts if s is None or t.mention.code != s.mention.code]
+        for t in others or [None]:  # an actor acting on itself is no dyad
             out.append((s, t))
             if t is not None and s is not None and f.symmetric:
                 out.append((t, s))
@@ -962,18 +1022,22 @@ def _distinct(actors: list[Actor]) -> list[Actor]:
     return out
 
 
-def _choose(codes: tuple[str, ...], root: str | None, pc: int | None) -> str:
-    if len(codes) == 1 or (root is None and pc is None):
+def _choose(codes: tuple[str, ...], dist: dict[str, float]) -> str:
+    """The candidate code whose root (or, failing that, 5-way class) the classifier finds most
+    probable; the dictionary's first code when there is no classifier answer."""
+    if len(codes) == 1 or not dist:
         return codes[0]
-    if root is not None:
-        for c in codes:
-            if root_of(c) == root:
-                return c
-    if pc is not None:
-        for c in codes:
-            if penta_class(c) == pc:
-                return c
-    return codes[0]
+    by_root = {c: dist.get(root_of(c), 0.0) for c in codes}
+    if any(by_root.values()):
+        return max(codes, key=lambda c: by_root[c])
+    penta: dict[int, float] = {}
+    for r, p in dist.items():
+        if r in _PENTA_OK:
+            penta[penta_class(r)] = penta.get(penta_class(r), 0.0) + p
+    return max(codes, key=lambda c: penta.get(penta_class(c), 0.0))
+
+
+_PENTA_OK = frozenset(f"{i:02d}" for i in range(1, 21))
 
 
 def _classifier_event(sent, actors: list[Actor], root: str, p: float) -> Optional[_Found]:
@@ -988,9 +1052,11 @@ def _classifier_event(sent, actors: list[Actor], root: str, p: float) -> Optiona
         sources = _nearest(actors, verb, before=True, exclude=[])
     targets = _nearest(actors, verb, before=False, exclude=sources) or \
         [a for a in actors if a.group not in {s.group for s in sources}][:1]
+    code = root + "0" if root + "0" in CAMEO else root
+    if _n_distinct(sources) >= 2 and not targets and root in _MUTUAL_ROOTS:
+        return _Found(None, (code,), verb, sources, [], reciprocal=True, confidence=round(p, 3))
     if not sources or not targets:
         return None
-    code = root + "0" if root + "0" in CAMEO else root
     return _Found(None, (code,), verb, sources, targets, confidence=round(p, 3))
 
 

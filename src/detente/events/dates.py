@@ -38,12 +38,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
 from .modality import HYPOTHETICAL, NEGATED, PLANNED, governors, modality_cues
-from .places import entities_by_token
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -55,8 +54,8 @@ _MONTHS = {
 }
 # Month names are matched case-sensitively (capitalised) so the modal "may" and the verb
 # "march" never read as months.
-_MON = (r"(?:January|February|March|April|May|June|July|August|September|October|November"
-        r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?")
+_MON = (r"(?:(?:January|February|March|April|May|June|July|August|September|October|November"
+        r"|December)\b|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)(?!-\w)")
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _NUMBER_WORDS = {
@@ -68,7 +67,7 @@ _NUMBER_WORDS = {
 _NUM = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve" \
        r"|fifteen|twenty|thirty|forty|fifty|a\s+few|several|(?:a\s+)?couple\s+of)"
 _QUAL = r"(?:early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|the\s+middle\s+of)"
-_YEAR = r"(?:1[6-9]|20)\d\d"
+_YEAR = r"(?:1[89]|20)\d\d"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx)) for name, rx in [
     ("ymd", rf"\b(?P<y>{_YEAR})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"),
@@ -77,12 +76,6 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx)) for name,
     ("my", rf"(?:\b(?i:{_QUAL})[\s-]+)?\b(?P<mon>{_MON}),?\s+(?:of\s+)?(?P<y>{_YEAR})\b"),
     ("md", rf"\b(?P<mon>{_MON})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*[,:]?\s*\d)"),
     ("dm", rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})"),
-    ("m", rf"\b(?i:(?P<pre>in|on|since|until|till|by|from|during|through|last|next|this|"
-          rf"{_QUAL}|before|after|earlier\s+in|later\s+in|in\s+early|in\s+late|in\s+mid))"
-          rf"[\s-]+(?P<mon>{_MON})(?!\s*[0-3]?\d\b)"),
-    ("y", rf"\b(?i:(?P<pre>in|since|until|till|by|from|during|through|before|after|around|"
-          rf"circa|back\s+in|{_QUAL}|in\s+early|in\s+late|in\s+mid|since\s+early|since\s+late"
-          rf"|the\s+year|of\s+the\s+year))[\s-]+(?P<y>{_YEAR})\b(?![-–/]\d)"),
     ("day", r"\b(?i:(?P<w>yesterday|today|tonight|tomorrow|last\s+night|this\s+morning|"
             r"this\s+afternoon|this\s+evening|earlier\s+today|later\s+today))\b"),
     ("weekday", rf"(?:\b(?i:(?P<dir>last|next|this\s+coming|this|coming|past))\s+)?"
@@ -91,6 +84,44 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx)) for name,
              r"\s+(?P<unit>week|weekend|month|year))\b"),
     ("ago", rf"\b(?i:(?P<n>{_NUM})\s+(?P<unit>day|week|month|year|decade)s?\s+ago)\b"),
 ]]
+# A bare month or year is a date only after a preposition or qualifier ("in September",
+# "since 2000", "early 2023"), so "May" the modal and "2000 troops" stay out.  They are found
+# core-first (the month or year) and the prefix checked in a short window behind it: scanning
+# every position for the prefix alternation cost a millisecond per sentence.
+_MONTH_CORE = re.compile(rf"\b(?P<mon>{_MON})(?!\s*[0-3]?\d\b)")
+_MONTH_PREFIX = re.compile(
+    rf"(?i)\b(?P<pre>in|on|since|until|till|by|from|during|through|last|next|this|{_QUAL}|"
+    rf"before|after|earlier\s+in|later\s+in|in\s+early|in\s+late|in\s+mid)[\s-]+$")
+_YEAR_CORE = re.compile(rf"\b(?P<y>{_YEAR})\b(?![-–/]\w)")
+_YEAR_PREFIX = re.compile(
+    rf"(?i)\b(?P<pre>in|since|until|till|by|from|during|through|before|after|around|circa|"
+    rf"back\s+in|{_QUAL}|in\s+early|in\s+late|in\s+mid|since\s+early|since\s+late|"
+    rf"the\s+year|of\s+the\s+year)[\s-]+$")
+_CORE_FIRST = (("m", _MONTH_CORE, _MONTH_PREFIX, "mon"), ("y", _YEAR_CORE, _YEAR_PREFIX, "y"))
+
+# Scanning cost matters (the coder runs per sentence): each family of patterns is gated by
+# plain substring tests, then run only in a window around each occurrence of its core word.
+_MONTH_WORDS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec")
+_WEEKDAY_WORDS = tuple(calendar.day_name)
+_DAY_WORDS = ("yesterday", "today", "tonight", "tomorrow", "night", "morning", "afternoon",
+              "evening")
+_UNIT_WORDS = ("week", "month", "year")
+_DIGIT = re.compile(r"\d")
+_FAMILIES: dict[str, tuple[Callable[[str, str], bool], re.Pattern[str]]] = {
+    "month": (lambda text, low: any(w in text for w in _MONTH_WORDS), re.compile(_MON)),
+    "year": (lambda text, low: _DIGIT.search(text) is not None, _YEAR_CORE),
+    "weekday": (lambda text, low: "day" in low and any(w in text for w in _WEEKDAY_WORDS),
+                re.compile(_WD)),
+    "day": (lambda text, low: any(w in low for w in _DAY_WORDS),
+            re.compile(r"(?i)yesterday|today|tonight|tomorrow|night|morning|afternoon|evening")),
+    "unit": (lambda text, low: any(w in low for w in _UNIT_WORDS),
+             re.compile(r"(?i)\b(?:week|weekend|month|year)\b")),
+    "ago": (lambda text, low: " ago" in low, re.compile(r"(?i)\bago\b")),
+}
+_FAMILY_OF = {"ymd": "year", "mdy": "month", "dmy": "month", "my": "month", "md": "month",
+              "dm": "month", "day": "day", "weekday": "weekday", "unit": "unit", "ago": "ago"}
+_WINDOW = 40  # characters either side of a core word: longer than any pattern's reach
 _SPAN_START = re.compile(r"(?i)\b(since|until|till|ever\s+since)\s+(?:(?:early|late|mid)[\s-]+)?$")
 _FIRST_IN = re.compile(rf"(?i)\bin\s+(?:more\s+than\s+|over\s+|almost\s+|nearly\s+)?"
                        rf"(?P<n>{_NUM})\s+(?P<unit>year|decade)s\b")
@@ -98,7 +129,10 @@ _DURATION = re.compile(rf"(?i)^(?:the\s+|a\s+)?(?:past|last|next|coming|previous
                        rf"following|recent)?\s*(?:{_NUM}|few|many)?\s*(?:more\s+)?"
                        rf"(?:days?|weeks?|months?|years?|decades?|hours?|minutes?|centur(?:y|ies)"
                        rf"|weekends?|nights?)(?:'s?)?$")
-_HAS_DATE_WORD = re.compile(rf"\d|{_MON}|{_WD}")
+_CLOCK = re.compile(r"(?i)\b(?:utc|gmt|[ap]\.?m\b|hrs|hours|local\s+time)|\d:\d")
+# dateparser is asked only about entities with a month, weekday or year in them: it reads bare
+# numbers and decades ("the 1930s") as clock times.
+_HAS_DATE_WORD = re.compile(rf"{_MON}|{_WD}|\b{_YEAR}\b(?!s)")
 _PUB = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -190,23 +224,64 @@ def date_mentions(sent: Span) -> list[DateMention]:
     return cache[key]
 
 
+def _merge(spots: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(spots):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _is_person(sent: Span, start: int, end: int) -> bool:
+    span = sent.doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and any(t.ent_type_ in ("PERSON", "ORG") for t in span)
+
+
+def _date_entities(doc: Doc) -> list[Span]:
+    cached = doc.user_data.get("detente.date_entities")
+    if cached is None:
+        cached = [ent for ent in doc.ents if ent.label_ == "DATE"]
+        doc.user_data["detente.date_entities"] = cached
+    return cached
+
+
 def _scan(sent: Span) -> list[DateMention]:
     text, base = sent.text, sent.start_char
-    found: list[tuple[int, int, str, re.Match[str]]] = []
+    low = text.lower()
+    cores: dict[str, list[tuple[int, int]]] = {}
+    for family, (gate, core) in _FAMILIES.items():
+        if gate(text, low):
+            spots = [(max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW))
+                     for m in core.finditer(text)]
+            if spots:
+                cores[family] = _merge(spots)
+    found: list[tuple[int, int, str, dict[str, str]]] = []
     for kind, rx in _PATTERNS:
-        for m in rx.finditer(text):
-            # The expression proper starts at the month or year, not at "in"/"since".
-            start = m.start("mon") if kind == "m" else m.start("y") if kind == "y" else m.start()
-            found.append((start, m.end(), kind, m))
+        for lo, hi in cores.get(_FAMILY_OF[kind], ()):
+            for m in rx.finditer(text, lo, hi):
+                found.append((m.start(), m.end(), kind, m.groupdict()))
+    for kind, core, prefix, group in _CORE_FIRST:
+        if ("month" if kind == "m" else "year") not in cores:
+            continue
+        for m in core.finditer(text):
+            before = prefix.search(text, max(0, m.start() - 30), m.start())
+            if before:
+                found.append((m.start(), m.end(), kind, {"pre": before.group("pre"),
+                                                         group: m.group(group)}))
+    found = list({(f[0], f[1], f[2]): f for f in found}.values())  # windows may overlap
     # Longest expression wins an overlap: "September 2023" over "September", "June 19, 2024"
     # over "June 19".
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     mentions: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    for start, end, kind, m in found:
+    for start, end, kind, raw in found:
         if any(start < e and s < end for s, e in taken):
             continue
-        groups = {k: v for k, v in m.groupdict().items() if v is not None}
+        groups = {k: v for k, v in raw.items() if v is not None}
+        if kind in ("m", "md", "dm") and _is_person(sent, base + start, base + end):
+            continue  # "talks with May": Theresa May, not the month
         pre = (groups.get("pre") or "").lower()
         bounded = pre.startswith(("since", "until", "till")) or bool(
             _SPAN_START.search(text[max(0, start - 20):start]))
@@ -216,14 +291,15 @@ def _scan(sent: Span) -> list[DateMention]:
     mentions.sort(key=lambda mt: mt.start)
     # DATE entities no pattern covered ("the 19th of June" is covered; "Christmas Eve 2019"
     # is not) go to dateparser.
-    sentence_ents = {ent.start: ent for i, ent in entities_by_token(sent.doc).items()
-                     if sent.start <= i < sent.end}
-    for ent in sentence_ents.values():
-        if ent.label_ != "DATE" or any(mt.start < ent.end_char and ent.start_char < mt.end
+    for ent in _date_entities(sent.doc):
+        if ent.start < sent.start or ent.end > sent.end or any(mt.start < ent.end_char and ent.start_char < mt.end
                                        for mt in mentions):
             continue
         if not _HAS_DATE_WORD.search(ent.text) or _DURATION.match(ent.text.strip()):
             continue
+        after = text[ent.end_char - base:ent.end_char - base + 16]
+        if after[:1] in ("-", "–") or _CLOCK.match(after.lstrip()) or _CLOCK.search(ent.text):
+            continue  # "2019-nCoV", "2023-24 season", "1700 UTC": a name, a range, a time
         before = text[max(0, ent.start_char - base - 20):ent.start_char - base]
         mentions.append(DateMention("free", ent.start_char, ent.end_char,
                                     (("text", ent.text),), bool(_SPAN_START.search(before))))
@@ -356,9 +432,13 @@ def _dateparser(text: str, today: date | None, future: bool) -> tuple[str, str] 
     except Exception:  # dateparser raises assorted errors on odd input; a date is optional
         return None
     if data is None or data.date_obj is None:
-        # "Christmas Eve 2019": the year alone is still worth having.
-        year = re.search(rf"\b{_YEAR}\b", text)
-        return (year.group(0), YEAR) if year else None
+        # "Christmas Eve 2019": the year alone is still worth having; "1700 UTC" is a time.
+        year = _YEAR_CORE.search(text)
+        if year is None or _CLOCK.search(text):
+            return None
+        return year.group(0), YEAR
+    if not 1800 <= data.date_obj.year <= 2100:
+        return None
     precision = _PERIODS.get(data.period or "day", DAY)
     return _iso(data.date_obj.date(), precision), precision
 
@@ -380,9 +460,12 @@ def _owner(sent: Span, mention: DateMention, trigger: Token) -> Token | None:
     span = sent.doc.char_span(mention.start, mention.end, alignment_mode="expand")
     if span is None or len(span) == 0:
         return None
-    tok = span.root
-    if trigger in span:
+    words = [t for t in span if not t.is_punct]
+    if not words or any(t.i == trigger.i for t in span):
         return None
+    # The expression's own head word: the token whose head lies outside it.
+    inside = {t.i for t in span}
+    tok = next((t for t in words if t.head.i not in inside), words[0])
     for _ in range(12):
         head = tok.head
         if head.i == tok.i:
@@ -413,29 +496,36 @@ def _trigger_clauses(trigger: Token) -> tuple[set[int], set[int]]:
     return own, reporting
 
 
-def _select(sent: Span, trigger: Token, mentions: list[DateMention],
-            future: bool) -> tuple[DateMention, Token | None, int] | None:
+_PRECISION_RANK = {DAY: 0, MONTH: 1, YEAR: 2}
+
+
+def _select(sent: Span, trigger: Token, mentions: list[DateMention]
+            ) -> list[tuple[DateMention, Token, int, int]]:
+    """Candidate expressions for the trigger, as (mention, owner, rank, distance), best rank
+    only: several expressions at one rank ("next month on August 2") are all returned so the
+    most precise can win."""
     own, reporting = _trigger_clauses(trigger)
-    best = None
+    scored: list[tuple[DateMention, Token, int, int]] = []
     for mention in mentions:
         if mention.bounded:
             continue
         owner = _owner(sent, mention, trigger)
-        if owner is not None and owner.i == trigger.i:
+        if owner is None:
+            continue
+        if owner.i == trigger.i:
             rank = 0
-        elif owner is not None and owner.i in own:
+        elif owner.i in own:
             rank = 1
-        elif owner is not None and owner.i in reporting and not future:
+        elif owner.i in reporting:
             rank = 2
         else:
             continue
         distance = min(abs(trigger.idx - mention.start), abs(trigger.idx - mention.end))
-        key = (rank, distance)
-        if best is None or key < best[0]:
-            best = (key, mention, owner)
-    if best is None:
-        return None
-    return best[1], best[2], best[0][0]
+        scored.append((mention, owner, rank, distance))
+    if not scored:
+        return []
+    best = min(c[2] for c in scored)
+    return [c for c in scored if c[2] == best]
 
 
 def resolve_event_date(sent: Span, trigger: Token, pub_date: str | None, *,
@@ -451,17 +541,20 @@ def resolve_event_date(sent: Span, trigger: Token, pub_date: str | None, *,
     future = modality == PLANNED if modality is not None else _is_future(trigger)
     if modality in (HYPOTHETICAL, NEGATED) and not future:
         future = _is_future(trigger)
-    chosen = _select(sent, trigger, mentions, future)
-    if chosen is None:
+    resolved_all: list[tuple[tuple[int, int], tuple[str, str]]] = []
+    for mention, owner, rank, distance in _select(sent, trigger, mentions):
+        if rank == 2 and future:
+            continue  # the date of the report announcing a planned event is not its date
+        owner_future = future if rank < 2 else _is_future(owner)
+        resolved = resolve_mention(mention, pub, owner_future)
+        if resolved is None:
+            continue
+        if rank > 0 and future and pub and resolved[0] < _iso(pub[0], resolved[1]):
+            continue  # a past date of another clause cannot date a planned event
+        resolved_all.append(((_PRECISION_RANK[resolved[1]], distance), resolved))
+    if not resolved_all:
         return _pub_result(pub)
-    mention, owner, rank = chosen
-    owner_future = future if rank < 2 else _is_future(owner)
-    resolved = resolve_mention(mention, pub, owner_future)
-    if resolved is None:
-        return _pub_result(pub)
-    if rank > 0 and future and pub and resolved[0] < _iso(pub[0], resolved[1]):
-        return _pub_result(pub)  # a past date of another clause cannot date a planned event
-    return resolved
+    return min(resolved_all)[1]
 
 
 def historical_references(sent: Span, pub_date: str | None = None

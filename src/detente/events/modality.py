@@ -17,11 +17,12 @@ Cues come from two places:
    ``potential``/``possible`` transfer hypothetical; ``alleged`` attack claimed), conditional
    ``if``/``unless`` on the trigger's clause or on a clause attached to it, and
    ``according to``.
-2. *Lexical governors*: the verb, adjective or noun whose complement the trigger is — ``plans
-   to``, ``is due to``, ``is set to``, ``is scheduled to``, ``is expected to`` (planned);
-   ``consider``, ``could``, ``ready to``, ``likely to`` (hypothetical); ``refused to``,
-   ``failed to``, ``denied``, ``rejected reports that``, ``without`` (negated); ``X said``,
-   ``told``, ``accused ... of``, ``reports that`` (claimed).
+2. *Lexical governors*: the verb, adjective or noun whose complement the trigger is —
+   ``plans to``, ``is due to``, ``is set to``, ``is scheduled to``, ``is expected to``,
+   ``agreed to`` (planned); ``consider``, ``propose``, ``ready to``, ``likely to``,
+   ``urge ... to`` (hypothetical); ``refused to``, ``failed to``, ``denied``, ``ruled out``,
+   ``cancelled``, ``rejected reports that``, ``without`` (negated); ``X said``, ``told``,
+   ``accused ... of``, ``reports that`` (claimed).
 
 Which governors scope over the trigger is decided by the path, not by a word window:
 
@@ -76,7 +77,6 @@ _RANK = {m: i for i, m in enumerate(PRECEDENCE)}
 # --- grammatical markers -------------------------------------------------------------------
 _FUTURE_MODALS = {"will", "shall", "'ll", "wo", "ll"}
 _HYPOTHETICAL_MODALS = {"could", "may", "might", "can", "ca", "should", "must", "ought"}
-_NEGATORS = {"not", "n't", "never", "no", "nt"}
 _CLAIM_ADVERBS = {"allegedly", "reportedly", "purportedly", "supposedly", "ostensibly",
                   "apparently"}
 _HYPOTHETICAL_ADVERBS = {"possibly", "potentially", "perhaps", "maybe", "conceivably",
@@ -112,8 +112,8 @@ def _lex(modality: str, slots: set[str], *lemmas: str) -> None:
 _lex(PLANNED, {_CONTROL},
      "plan", "intend", "aim", "prepare", "schedule", "scheduled", "set", "due", "expect",
      "expected", "poise", "poised", "slate", "slated", "bound", "agree", "promise", "pledge",
-     "vow", "decide", "resolve", "commit", "about", "go", "be", "plan", "decision",
-     "agreement", "promise", "pledge", "intention", "bid")
+     "vow", "decide", "resolve", "commit", "about", "go", "be", "decision", "agreement",
+     "intention")
 _lex(PLANNED, {_OBJECT, "for"}, "plan", "schedule", "postpone", "delay", "defer",
      "reschedule")
 _lex(PLANNED, {"for"}, "preparation", "prepare", "arrangement")
@@ -123,7 +123,8 @@ _lex(HYPOTHETICAL, {_CONTROL, _OBJECT},
 _lex(HYPOTHETICAL, {_CONTROL},
      "likely", "unlikely", "possible", "ready", "willing", "able", "want", "wish", "hope",
      "seek", "urge", "demand", "ask", "appeal", "call", "press", "request", "encourage",
-     "offer", "push", "attempt", "try", "effort", "readiness", "willingness", "proposal")
+     "offer", "push", "attempt", "try", "effort", "readiness", "willingness", "proposal",
+     "bid")
 _lex(HYPOTHETICAL, {"for"}, "call", "appeal", "demand", "push", "press", "ask", "hope",
      "proposal", "plea")
 _lex(NEGATED, {_CONTROL}, "refuse", "decline", "fail", "avoid", "unable", "reluctant",
@@ -133,15 +134,15 @@ _lex(NEGATED, {_COMPLEMENT}, "reject", "dismiss", "refute", "denial", "rebut", "
 _lex(NEGATED, {_OBJECT}, "cancel", "scrap", "abandon", "call", "halt", "suspend", "shelve",
      "scuttle")
 _lex(NEGATED, {"from"}, "refrain", "abstain", "stop", "prevent", "bar", "ban", "block",
-     "keep", "hold")
+     "hold")
 _lex(NEGATED, {"of"}, "short")  # "stopped short of recognising"
 _SPEECH = (
     "say", "tell", "claim", "state", "report", "announce", "allege", "assert", "insist",
     "confirm", "add", "note", "write", "warn", "argue", "stress", "declare", "maintain",
     "contend", "testify", "reveal", "disclose", "acknowledge", "admit", "explain", "tweet",
     "post", "believe", "think", "suspect", "charge", "accuse", "blame", "indicate",
-    "emphasize", "emphasise", "affirm", "reiterate", "boast", "inform", "notify", "show",
-    "find", "conclude", "understand", "learn", "hear", "fear", "predict", "estimate",
+    "emphasize", "emphasise", "affirm", "reiterate", "boast", "inform", "notify", "find",
+    "conclude", "understand", "learn", "fear", "predict", "estimate",
     "quote", "cite", "speculate", "complain", "protest", "signal", "hint", "imply",
     # nouns whose content clause or of-object is someone's assertion
     "statement", "assertion", "rumour", "rumor", "news", "word", "belief", "suspicion",
@@ -159,7 +160,7 @@ _TRANSPARENT = {"threaten", "threat", "warn"}
 # Verbs that merely realise a nominal event: their tense and polarity are the event's.
 _REALISING_SUBJECT_VERBS = {
     "be", "happen", "occur", "take", "go", "begin", "start", "resume", "continue", "proceed",
-    "conclude", "end", "open", "close", "come", "follow", "materialize", "materialise",
+    "conclude", "end", "open", "close", "come", "materialize", "materialise",
     "commence", "convene", "unfold", "break", "erupt",
 }
 _REALISING_OBJECT_VERBS = {
@@ -357,8 +358,6 @@ def _lexical_cue(gov: Governor) -> Cue | None:
         return None
     if lemma == "hold" and "back" not in particles:
         return None  # "held back from striking"
-    if lemma == "keep" and gov.slot == "from" and tok.pos_ != "VERB":
-        return None
     if lemma == "short" and tok.head.lemma_.lower() != "stop":
         return None
     text = " ".join([tok.text, *(c.text for c in tok.children if c.dep_ == "prt")])
@@ -398,14 +397,19 @@ def _headline_infinitive(sent: Span, trigger: Token) -> Iterator[Cue]:
 
 
 def _question(sent: Span) -> Iterator[Cue]:
-    # The last few tokens suffice (closing quotes, whitespace); sent.text would copy it all.
-    tail = [t for t in sent[-4:] if not t.is_space and t.text not in ('"', "”", "’", "'")]
-    if not tail or tail[-1].text != "?":
+    # Only the last tokens matter (closing quotes, whitespace); sent.text would copy it all.
+    doc = sent.doc
+    last = None
+    for i in range(sent.end - 1, max(sent.start, sent.end - 4) - 1, -1):
+        if not doc[i].is_space and doc[i].text not in ('"', "”", "’", "'"):
+            last = doc[i]
+            break
+    if last is None or last.text != "?":
         return
     first = next((t for t in sent if not (t.is_punct or t.is_space)), None)
     if first is None or first.tag_ in ("WDT", "WP", "WP$", "WRB"):
         return  # "Why did Russia attack?" presupposes the attack
-    yield Cue(HYPOTHETICAL, "?", sent[-1], 99)
+    yield Cue(HYPOTHETICAL, "?", last, 99)
 
 
 def modality_cues(sent: Span, trigger: Token) -> list[Cue]:

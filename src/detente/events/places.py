@@ -35,10 +35,11 @@ _PREP_RANK = {p: i for i, p in enumerate(_LOCATIVE)}
 # ("sanctions on Russia").
 _ON_LABELS = {"LOC", "FAC"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# Travel and deployment put the event at the destination ("a visit to North Korea",
+# "deployed troops to Belarus").  Not "send", whose object is as often a letter to a capital.
 _MOVEMENT = {"visit", "trip", "travel", "journey", "tour", "arrive", "arrival", "fly", "go",
-             "come", "return", "head", "deploy", "deployment", "send", "dispatch", "move",
-             "sail", "voyage", "mission", "pilgrimage", "flight", "march", "advance",
-             "redeploy", "relocate", "transfer", "evacuate", "withdraw", "retreat"}
+             "come", "return", "head", "deploy", "deployment", "dispatch", "sail", "voyage",
+             "pilgrimage", "flight", "march", "advance", "redeploy", "relocate", "evacuate"}
 # Verbs whose object is where they happen ("visited Pyongyang", "shelled Kharkiv").  Not
 # "attack"/"hit"/"strike", which as often take an actor ("hit Russia with sanctions").
 _VISITING = {"visit", "tour", "enter", "invade", "reach", "occupy", "raid", "storm", "bomb",
@@ -46,16 +47,15 @@ _VISITING = {"visit", "tour", "enter", "invade", "reach", "occupy", "raid", "sto
 # Heads that make an untagged proper noun a place: "Vostochny Cosmodrome", "Red Square".
 _PLACE_HEADS = {
     "cosmodrome", "spaceport", "palace", "square", "airport", "airbase", "base", "port",
-    "harbor", "harbour", "hall", "house", "hotel", "center", "centre", "stadium", "park",
-    "bridge", "border", "island", "islands", "peninsula", "sea", "strait", "gulf", "bay",
-    "ocean", "river", "lake", "mountain", "mountains", "valley", "desert", "region",
-    "province", "prefecture", "oblast", "krai", "district", "county", "state", "city",
-    "town", "village", "camp", "zone", "corridor", "station", "plant", "facility", "site",
-    "complex", "compound", "embassy", "consulate", "headquarters", "ministry", "parliament",
-    "building", "tower", "cathedral", "mosque", "temple", "church", "university", "academy",
-    "range", "field", "coast", "shore", "capital", "territory", "territories", "heights",
-    "strip", "bank", "east", "west", "north", "south", "shipyard", "dam", "reactor",
-    "crossing", "checkpoint", "garrison", "fortress", "kremlin",
+    "harbor", "harbour", "hall", "hotel", "center", "centre", "stadium", "park", "bridge",
+    "border", "island", "islands", "peninsula", "sea", "strait", "gulf", "bay", "ocean",
+    "river", "lake", "mountain", "mountains", "valley", "desert", "region", "province",
+    "prefecture", "oblast", "krai", "district", "county", "city", "town", "village", "camp",
+    "zone", "corridor", "station", "plant", "facility", "site", "complex", "compound",
+    "embassy", "consulate", "building", "tower", "cathedral", "mosque", "temple", "church",
+    "university", "academy", "range", "field", "coast", "shore", "territory", "territories",
+    "heights", "strip", "shipyard", "dam", "reactor", "crossing", "checkpoint", "garrison",
+    "fortress", "kremlin",
 }
 _GENERIC_HEADS = _PLACE_HEADS | {"area", "location", "venue", "resort", "estate"}
 

@@ -18,7 +18,6 @@ them while keeping every sentence and every in-article heading:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
@@ -90,7 +89,34 @@ _CLUTTER: list[tuple[re.Pattern, int]] = [(re.compile(p, re.I), n) for p, n in [
 def _clutter_pattern(n_words: int) -> re.Pattern:
     """One alternation of the whole-line patterns that apply to a line of ``n_words`` words
     (one regex call per line instead of one per pattern)."""
-    return re.compile("|".join(f"(?:{p.pattern})" for p, n in _CLUTTER if n_words <= n), re.I)
+    alternatives = [f"(?:{p.pattern})" for p, n in _CLUTTER if n_words <= n]
+    return re.compile("|".join(alternatives) if alternatives else r"(?!)", re.I)
+
+
+# Every line of more than six words that a rule below can remove either starts with one of
+# these words or contains one of the second set; other lines are prose, and a set lookup spares
+# them the full pattern set (most lines of most articles).
+_START_CUES = frozenset("""read related see also more watch listen recommended don't tags tag
+topics topic filed click image photo picture media video enlarge toggle hide show next previous
+slideshow this story article sign subscribe follow like join download get tap register already
+you've back return go scroll jump skip take copyright (c)""".split())
+_ANY_CUES = frozenset("""copyright reserved dmca reprint reproduction broadcast sign signing
+signed subscribe subscribed subscribes subscription subscriber subscribers newsletter newsletters
+inbox privacy terms robot store play notification notifications account login log signin cookie
+cookies email""".split())
+
+
+_FIRST_WORD = re.compile(r"[\W_]*([\w']+)")
+
+
+def _has_cue(line: str) -> bool:
+    low = line.lower()
+    if "\u00a9" in low or low.startswith("["):
+        return True
+    first = _FIRST_WORD.match(low)
+    if first and first.group(1) in _START_CUES or low.startswith("(c)"):
+        return True
+    return not _ANY_CUES.isdisjoint(_WORD.findall(low))
 
 
 # Newsletter/app/social prompts: one cue at the start of the line, or two anywhere.
@@ -135,6 +161,8 @@ def is_clutter(line: str) -> bool:
     n_words = s.count(" ") + 1  # lines arrive whitespace-normalised
     if n_words > _LONGEST_CLUTTER:
         return False  # a long paragraph is prose, whatever words it contains
+    if n_words > 6 and not _has_cue(s):
+        return False  # one cheap test clears most prose lines
     if n_words <= 6:
         label = " ".join(re.sub(r"[^\w' ]+", " ", s.lower()).split())
         if label in _UI_LABELS:
@@ -200,7 +228,7 @@ def _normalize_line(line: str) -> str:
 
 
 def _line_key(line: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", line).lower().split())
+    return " ".join(line.lower().split())
 
 
 def clean_text(text: str, title: Optional[str] = None) -> str:

@@ -94,6 +94,13 @@ def decodes_as(raw: bytes, encoding: str) -> bool:
         return False
 
 
+def _mostly_utf8(raw: bytes) -> bool:
+    """At most one undecodable sequence per 10 KB (and never more than a handful in small
+    inputs): a legacy-encoded text fails UTF-8 on nearly every non-ASCII byte."""
+    bad = raw.decode("utf-8", "replace").count("\ufffd") - raw.count(b"\xef\xbf\xbd")
+    return bad <= max(3, len(raw) // 10_000)
+
+
 def detect_encoding(raw: bytes, declared: Optional[str] = None) -> str:
     """The encoding to decode ``raw`` with.  Raises :class:`BinaryInput` when none fits."""
     bom = bom_encoding(raw)
@@ -103,6 +110,10 @@ def detect_encoding(raw: bytes, declared: Optional[str] = None) -> str:
         raise BinaryInput("binary data (not text in any known encoding)")
     declared = normalize_encoding(declared)
     if declared and decodes_as(raw, declared):
+        return declared
+    # A UTF-8 page with a few broken bytes (a truncated character) is still UTF-8, as browsers
+    # read it; a detector guesses a legacy code page for it and garbles every other character.
+    if declared == "utf-8" and _mostly_utf8(raw):
         return declared
     if decodes_as(raw, "utf-8"):
         return "utf-8"

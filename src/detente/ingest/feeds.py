@@ -15,7 +15,7 @@ from .clean import clean_text
 from .dates import normalize_date
 from .encoding import (BinaryInput, bom_encoding, declared_xml_encoding, detect_encoding,
                        decodes_as)
-from .markup import html_to_text, normalize_whitespace
+from .markup import html_to_text, looks_like_html, normalize_whitespace
 from .source import Problem, Source, problem
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
@@ -33,13 +33,19 @@ def _to_text(value: str, content_type: Optional[str]) -> str:
     return html_to_text(value)
 
 
+# Below this a body is a teaser, whatever element it came in.
+FULL_CONTENT_CHARS = 400
+
+
 def _body(title: str, full: str, summary: str) -> tuple[str, bool]:
-    """``(text, is_full_content)``.  Full content wins when it says more than the summary; a
-    summary-only item keeps its headline as the first paragraph, since the headline is the
-    item's main statement and keeps items with the same boilerplate summary distinct."""
-    if full and len(full) > len(summary) + 20:
+    """``(text, is_full_content)``.  The item's content is its text when it is an article's
+    worth and no shorter than the summary; otherwise the item is headline + summary: the
+    headline is the item's main statement, and it keeps items that share a boilerplate
+    summary distinct."""
+    if full and len(full) >= len(summary) and (len(full) >= FULL_CONTENT_CHARS
+                                                or full.count("\n\n") >= 1):
         return full, True
-    summary = summary or full
+    summary = max(summary, full, key=len)
     if title and summary and not summary.startswith(title):
         return f"{title}\n\n{summary}", False
     return summary or title, False
@@ -49,7 +55,7 @@ def _item_document(*, title: str, full: str, summary: str, date: Optional[str],
                    outlet: Optional[str], url: Optional[str], author: Optional[str],
                    source_id: Optional[str], lang: Optional[str], name: str, fmt: str,
                    extra: dict[str, Any]) -> Optional[Document]:
-    title = " ".join((title or "").split())
+    title = html_to_text(title) if looks_like_html(title or "") else " ".join((title or "").split())
     text, is_full = _body(title, clean_text(full, title=title) if full else "",
                           clean_text(summary) if summary else "")
     if not text.strip():
@@ -89,6 +95,18 @@ def _entry_date(entry: Any) -> Optional[str]:
     return None
 
 
+def _xml_error(parsed: Any) -> Optional[str]:
+    """The XML error feedparser met, ignoring its notes about encodings it sorted out itself
+    (those are not malformations)."""
+    if not parsed.get("bozo"):
+        return None
+    exc = parsed.get("bozo_exception")
+    name = type(exc).__name__
+    if name in ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType"):
+        return None
+    return str(exc) or name
+
+
 def _feed_encoding_headers(raw: bytes) -> dict[str, str]:
     """HTTP-style headers telling feedparser the real encoding when the file's own declaration
     is missing or wrong (feedparser would otherwise fall back to windows-1252 and garble e.g.
@@ -113,13 +131,18 @@ def read_feed(source: Source, raw: bytes) -> Iterator[Document | Problem]:
         yield problem(source.name, str(exc))
         return
     parsed = feedparser.parse(raw, response_headers=headers, resolve_relative_uris=False)
+    malformed = _xml_error(parsed)
     if not parsed.entries:
-        if parsed.bozo:
-            exc = parsed.get("bozo_exception")
-            yield problem(source.name, f"malformed feed XML: {exc}".rstrip(": "))
+        if malformed:
+            yield problem(source.name, f"malformed feed XML ({malformed})")
         else:
             yield problem(source.name, "feed has no items", kind="skipped")
         return
+    if malformed:
+        # feedparser's lenient parser recovered items; say so, keep them.
+        yield problem(source.name, f"malformed feed XML ({malformed}); "
+                                   f"{len(parsed.entries)} items recovered by lenient parsing",
+                      kind="skipped", count=0)
     feed = parsed.feed
     outlet = " ".join(str(feed.get("title") or "").split()) or None
     fmt = _feed_format(parsed.get("version") or "")

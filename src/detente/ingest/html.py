@@ -116,6 +116,7 @@ def decode_html(raw: bytes | bytearray | memoryview | str, encoding: str | None 
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_PAGE_FRAME = re.compile(r"<(?:html|head|body)\b", re.I)
 
 
 def _parse(html: str) -> HtmlElement | None:
@@ -126,7 +127,7 @@ def _parse(html: str) -> HtmlElement | None:
     html = _XML_DECLARATION.sub("", html, count=1)
     # A fragment (a feed item's body, a snippet) is not a page; trafilatura rejects those, so
     # give it the page frame it expects.
-    if "<html" not in html[:2048].lower():
+    if not _PAGE_FRAME.search(html):
         html = f"<html><body>{html}</body></html>"
     return load_html(html)
 
@@ -145,6 +146,7 @@ def _extract(html: str, url: str | None) -> ExtractedPage | None:
     text = choose_candidate(balanced, precise)
     if not text:
         return None
+    text = rescue_continuations(tree, text)
     # Metadata last: the extractors above worked on copies, so nothing it does can affect them.
     meta = extract_metadata(tree, default_url=url)
     title = _clean_field(meta.title)
@@ -180,6 +182,138 @@ def choose_candidate(balanced: str, precise: str) -> str:
     if precise and _n_words(precise) >= MIN_PRECISE_SHARE * _n_words(balanced):
         return precise
     return balanced or precise
+
+
+# --------------------------------------------------------------------------------------------
+# continuation paragraphs outside the chosen block
+
+# Readability's sibling rule: a paragraph beside the article block belongs to the article when
+# it is long and mostly not links, or short, link-free and a finished sentence.
+SIBLING_MIN_CHARS = 80
+SIBLING_MAX_LINK_DENSITY = 0.25
+# How far up from the article block to look for a repeated wrapper (one "chunk" of an article
+# split into several identical containers).
+CHUNK_LEVELS = 3
+# Paragraph anchors: only paragraphs this long are matched back to the page (short ones are
+# ambiguous: "Advertisement" occurs many times).
+ANCHOR_MIN_WORDS = 6
+
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019\u00bb)\]]*$")
+_NOT_PROSE = ("aside", "figure", "figcaption", "nav", "footer", "header", "form", "blockquote",
+              "script", "style", "noscript", "template", "button", "select", "table")
+
+
+def _element_text(element: HtmlElement) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def _signature(element: HtmlElement) -> tuple[str, str] | None:
+    classes = " ".join(sorted((element.get("class") or "").split()))
+    return (element.tag, classes) if classes else None
+
+
+def _is_prose_paragraph(p: HtmlElement, text: str) -> bool:
+    if any(a.tag in _NOT_PROSE for a in p.iterancestors()):
+        return False
+    links = sum(len(_element_text(a)) for a in p.iter("a"))
+    if len(text) >= SIBLING_MIN_CHARS:
+        return links / len(text) < SIBLING_MAX_LINK_DENSITY
+    return links == 0 and bool(_SENTENCE_END.search(text))
+
+
+def rescue_continuations(tree: HtmlElement, text: str) -> str:
+    """Add the article's paragraphs that sit outside the block trafilatura chose.
+
+    Two page shapes split one article over several blocks: a paragraph left directly beside
+    the article block (often by malformed markup closing the block early), and articles cut
+    into repeated identical containers ("chunks" between advertisements).  The extracted
+    paragraphs are matched back to the page to find the block; its sibling paragraphs that
+    pass Readability's sibling rule, and the paragraphs of same-class sibling chunks, are
+    inserted at their place in the page order.
+    """
+    lines = [line for line in text.split("\n") if line.strip()]
+    keys = [_key(line) for line in lines]
+    wanted = {k for k in keys if k.count(" ") + 1 >= ANCHOR_MIN_WORDS}
+    if not wanted:
+        return text
+    order: dict[HtmlElement, int] = {}
+    anchors: dict[str, HtmlElement] = {}
+    paragraphs = []
+    for i, element in enumerate(tree.iter()):
+        order[element] = i
+        if element.tag == "p":
+            paragraphs.append(element)
+            key = _key(_element_text(element))
+            if key in wanted and key not in anchors:
+                anchors[key] = element
+    if not anchors:
+        return text
+    block = _common_ancestor(list(anchors.values()))
+    if block is None:
+        return text
+
+    found: list[HtmlElement] = []
+    parent = block.getparent()
+    if parent is not None:
+        found += [s for s in parent if s is not block and s.tag == "p"]
+    found += _chunk_paragraphs(block)
+
+    known = " ".join(keys)
+    additions: list[tuple[int, str]] = []
+    for p in found:
+        p_text = _element_text(p)
+        p_key = _key(p_text)
+        if not p_key or p_key in known or is_furniture(p_text) or not _is_prose_paragraph(p, p_text):
+            continue
+        additions.append((order[p], p_text))
+        known += " " + p_key
+    if not additions:
+        return text
+    # place each addition after the last extracted line that comes before it on the page
+    positions = [order[anchors[k]] if k in anchors else None for k in keys]
+    slots: dict[int, list[str]] = {}
+    for where, p_text in sorted(additions):
+        before = [i for i, pos in enumerate(positions) if pos is not None and pos < where]
+        slots.setdefault(before[-1] if before else -1, []).append(p_text)
+    merged = slots.get(-1, [])
+    for i, line in enumerate(lines):
+        merged.append(line)
+        merged += slots.get(i, [])
+    return "\n".join(merged)
+
+
+def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement | None:
+    if len(elements) == 1:
+        return elements[0].getparent()
+    paths = [list(reversed([e, *e.iterancestors()])) for e in elements]
+    common = None
+    for level in zip(*paths):
+        if all(node is level[0] for node in level):
+            common = level[0]
+        else:
+            break
+    return common
+
+
+def _chunk_paragraphs(block: HtmlElement) -> list[HtmlElement]:
+    """Paragraphs of the blocks repeating the article block's own container (same tag and
+    class), found among the siblings of the block or of its first few ancestors."""
+    target = _signature(block)
+    if target is None:
+        return []
+    level = block
+    for _ in range(CHUNK_LEVELS):
+        parent = level.getparent()
+        if parent is None:
+            break
+        level_sig = _signature(level)
+        same = [s for s in parent if s is not level and level_sig and _signature(s) == level_sig]
+        chunks = [c for s in same for c in ([s] if level is block else s.iter(block.tag))
+                  if _signature(c) == target]
+        if chunks:
+            return [p for chunk in chunks for p in chunk.iter("p")]
+        level = parent
+    return []
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -38,15 +39,26 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read: {reason}"
 
 
+# A folder's own documentation, not news: skipped when met inside a folder (a file named on
+# the command line is always read).
+_FOLDER_DOCS = re.compile(r"^(readme|license|licence|copying|notice|changelog|authors|"
+                          r"contributing)([._-].*)?$", re.I)
+
+
 def _walk(path: Path) -> Iterator[Path | Problem]:
     """Regular files under ``path`` in a stable order; hidden files and folders are skipped
-    (editor backups, .git, .DS_Store)."""
+    (editor backups, .git, .DS_Store), README/LICENSE-style files reported as skipped."""
     errors: list[OSError] = []
     for root, dirs, files in os.walk(path, onerror=errors.append):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+            if name.startswith("."):
+                continue
+            if _FOLDER_DOCS.match(name):
+                yield problem(str(Path(root) / name), "folder documentation (README/LICENSE), "
+                              "not an article; name the file to ingest it anyway", kind="skipped")
+                continue
+            yield Path(root) / name
     for exc in errors:
         yield problem(str(exc.filename or path), _os_reason(exc))
 

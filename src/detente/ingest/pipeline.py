@@ -131,8 +131,16 @@ class _Ingestor:
         self.batch_size = max(1, batch_size)
         self.coder_factory = coder_factory
         self._coder = None
-        self.index = NearDupIndex()
+        self._pending: dict[str, str] = {}  # texts of the batch being written, by id
+        self.index = NearDupIndex(text_of=self._text_of)
         self.index.load(self._stored_signatures())
+
+    def _text_of(self, article_id: str) -> Optional[str]:
+        if article_id in self._pending:
+            return self._pending[article_id]
+        rows = self.store.con.execute("SELECT text FROM articles WHERE id = ?",
+                                      [article_id]).fetchall()
+        return rows[0][0] if rows else None
 
     # -- setup ----------------------------------------------------------------------------
     def _stored_signatures(self):
@@ -205,8 +213,9 @@ class _Ingestor:
                     recheck_coding.append(aid)
                 continue
             batch_ids.add(aid)
+            self._pending[aid] = doc.text
             sig = signature(doc.text)
-            match = self.index.best_match(sig) if sig is not None else None
+            match = self.index.best_match(sig, doc.text) if sig is not None else None
             canonical = match.canonical_id if match else aid
             counts["near_duplicate" if match else "ingested"] += 1
             if sig is not None:
@@ -222,6 +231,7 @@ class _Ingestor:
             n_events = 0
             for aid, evs in events:
                 n_events += self.store.replace_events(aid, evs, version)
+        self._pending.clear()
         # Counted only once the batch is committed.
         self.report.ingested += counts["ingested"]
         self.report.near_duplicate += counts["near_duplicate"]
@@ -324,8 +334,7 @@ class _Ingestor:
         con.register("_ingest_sources", table)
         key = ("coalesce({t}.outlet, ''), coalesce({t}.url, ''), coalesce({t}.source_id, '')")
         try:
-            before = con.execute("SELECT count(*) FROM article_sources").fetchall()[0][0]
-            con.execute(f"""
+            inserted = con.execute(f"""
                 INSERT INTO article_sources (article_id, outlet, url, title, date, source_id,
                                              source_path)
                 SELECT article_id, outlet, url, title, date, source_id, source_path
@@ -337,10 +346,9 @@ class _Ingestor:
                     WHERE s.article_id = n.article_id
                       AND ({key.format(t='s')}) = ({key.format(t='n')}))
                 ORDER BY seq""").fetchall()
-            after = con.execute("SELECT count(*) FROM article_sources").fetchall()[0][0]
         finally:
             con.unregister("_ingest_sources")
-        return after - before
+        return int(inserted[0][0]) if inserted else 0
 
 
 def ingest(paths: Union[Iterable[PathLike], PathLike], db: Union[str, os.PathLike, Store, None] = None,

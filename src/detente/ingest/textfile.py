@@ -97,19 +97,19 @@ def read_text(source: Source, raw: bytes) -> Iterator[Document | Problem]:
         yield problem(source.name, str(exc))
         return
     meta, body = _front_matter(text.replace("\r\n", "\n"))
-    heading = None
+    title = meta.get("title") or None
     if is_markdown(source.name, body):
         body, heading = markdown_to_text(body)
-    cleaned = clean_text(body)
+        first = next((l.strip() for l in body.split("\n") if l.strip()), "")
+        if heading and first == heading:
+            # A Markdown heading opening the file is its title, however short.
+            title = title or heading
+            body = body.split(heading, 1)[1]
+    cleaned = clean_text(body, title=title)
     lines = cleaned.split("\n")
-    title = meta.get("title") or None
-    first = lines[0].strip() if lines else ""
-    if title is None and first:
-        # A Markdown heading opening the file is its title; a plain first line only when it
-        # reads like a headline.
-        if (heading and first == heading.strip()) or looks_like_headline(first):
-            title = first
-    if title and lines and lines[0].strip() == title:
+    if title is None and lines and looks_like_headline(lines[0]):
+        # A plain first line is the title only when it reads like a headline.
+        title = lines[0].strip()
         cleaned = "\n".join(lines[1:]).strip()
     if not cleaned.strip() and not title:
         yield problem(source.name, "no text (empty after removing boilerplate)", kind="skipped")

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Optional
 import networkx as nx
 
 from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsError, Source,
-                     check_modalities, check_party, lit, lit_list, parse_day, score_sql)
+                     check_modalities, check_party, lit, lit_list, parse_day, rank_key, rank_sql)
 
 AFFINITY_PRIOR = 10.0
 
@@ -172,24 +172,18 @@ def _attach_evidence(t: EventTable, country: str, partners: list[Partner], sign:
     if not partners:
         return
     others = [p.country for p in partners]
-    where = _country_filter(start, end, mods)
+    where = (f"{_country_filter(start, end, mods)} AND goldstein * {sign} > 0 "
+             f"AND ((source_country = {lit(country)} AND target_country IN {lit_list(others)}) "
+             f"OR (target_country = {lit(country)} AND source_country IN {lit_list(others)}))")
     rows = t.records(f"""
-        SELECT * FROM (
-            SELECT {t.summary_columns()},
-                   CASE WHEN source_country = {lit(country)} THEN target_country
-                        ELSE source_country END AS _partner,
-                   row_number() OVER (
-                       PARTITION BY CASE WHEN source_country = {lit(country)} THEN target_country
-                                         ELSE source_country END
-                       ORDER BY {score_sql(t)} DESC, event_day DESC, id) AS _rank
-            FROM {{t}}
-            WHERE {where} AND goldstein * {sign} > 0
-              AND ((source_country = {lit(country)} AND target_country IN {lit_list(others)})
-                   OR (target_country = {lit(country)} AND source_country IN {lit_list(others)}))
-        ) WHERE _rank <= {int(n)} ORDER BY _partner, _rank""")
-    events = t.summaries(rows)
-    by_partner: dict[str, list[EventSummary]] = {}
-    for row, ev in zip(rows, events):
-        by_partner.setdefault(row["_partner"], []).append(ev)
+        SELECT CASE WHEN source_country = {lit(country)} THEN target_country
+                    ELSE source_country END AS partner,
+               max_by(id, {rank_sql(t)}, {int(n)}) AS ids
+        FROM {{t}} WHERE {where} GROUP BY 1""")
+    from .series import fetch_events
+
+    by_id = {e.id: e for e in fetch_events(t, where, [i for r in rows for i in r["ids"]])}
+    by_partner = {r["partner"]: sorted((by_id[i] for i in r["ids"] if i in by_id),
+                                       key=rank_key, reverse=True) for r in rows}
     for p in partners:
         p.evidence = by_partner.get(p.country, [])

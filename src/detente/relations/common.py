@@ -81,6 +81,7 @@ class EventTable:
 
     def __init__(self, source: Source, reports: bool = False):
         self.relation: Optional[duckdb.DuckDBPyRelation] = None
+        self._columns: Optional[set[str]] = None
         if isinstance(source, Store):
             self.con: Optional[duckdb.DuckDBPyConnection] = source.con
         elif isinstance(source, duckdb.DuckDBPyConnection):
@@ -104,10 +105,21 @@ class EventTable:
                 raise RelationsError(f"no table or view named {self.name!r} on this connection{hint}")
 
     def _exists(self, name: str) -> bool:
+        # A zero-row select is a catalog lookup; information_schema costs ten times more,
+        # which shows when a dashboard asks for many series.
         assert self.con is not None
-        return bool(self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchall()[0][0])
+        try:
+            self.con.execute(f"SELECT 1 FROM {name} LIMIT 0").fetchall()
+            return True
+        except duckdb.CatalogException:
+            return False
+
+    @property
+    def columns(self) -> set[str]:
+        if self._columns is None:
+            cols, _ = self.sql("SELECT * FROM {t} LIMIT 0")
+            self._columns = {c.lower() for c in cols}
+        return self._columns
 
     def sql(self, template: str) -> tuple[list[str], list[tuple]]:
         """Run ``template`` (with ``{t}`` for the table); returns (column names, rows)."""
@@ -151,15 +163,16 @@ class EventTable:
         ids = sorted({e.article_id for e in events if e.article_id})
         if not ids:
             return
-        id_list = ", ".join(lit(i) for i in ids)
-        has_sources = self._exists("article_sources")
-        outlets_sql = (
-            f"(SELECT list(DISTINCT o) FILTER (WHERE o IS NOT NULL) FROM (SELECT a.outlet AS o "
-            f"UNION ALL SELECT s.outlet FROM article_sources s WHERE s.article_id = a.id))"
-            if has_sources else "[a.outlet]")
+        # Merged events carry their outlets already; a report's come from its article and the
+        # other places that article was seen.
+        need_sources = any(not e.outlets for e in events) and self._exists("article_sources")
+        sources = ("list(DISTINCT s.outlet) FILTER (WHERE s.outlet IS NOT NULL)"
+                   if need_sources else "NULL::VARCHAR[]")
+        join = "LEFT JOIN article_sources s ON s.article_id = a.id" if need_sources else ""
         rows = self.con.execute(
-            f"SELECT a.id, a.title, a.outlet, a.url, a.date, {outlets_sql} "
-            f"FROM articles a WHERE a.id IN ({id_list})").fetchall()
+            f"SELECT a.id, any_value(a.title), any_value(a.outlet), any_value(a.url), "
+            f"any_value(a.date), {sources} FROM articles a {join} "
+            f"WHERE a.id IN (SELECT unnest(?)) GROUP BY a.id", [ids]).fetchall()
         info = {r[0]: r for r in rows}
         for ev in events:
             row = info.get(ev.article_id or "")
@@ -167,7 +180,7 @@ class EventTable:
                 continue
             ev.title, ev.outlet, ev.url, ev.published = row[1], row[2], row[3], row[4]
             if not ev.outlets:
-                ev.outlets = sorted(row[5] or [])
+                ev.outlets = sorted(set(row[5] or []) | ({row[2]} if row[2] else set()))
                 ev.n_outlets = len(ev.outlets)
 
 
@@ -190,6 +203,14 @@ def lit(value: Any) -> str:
 
 def lit_list(values: Sequence[Any]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
+
+
+def in_sql(column: str, values: Sequence[Any]) -> str:
+    """``column IN (...)`` that stays fast for hundreds of values: a literal IN list is tested
+    value by value on every row, a subquery over a list literal becomes a hash semi-join."""
+    if len(values) <= 8:
+        return f"{column} IN {lit_list(values)}"
+    return f"{column} IN (SELECT unnest([{', '.join(lit(v) for v in values)}]))"
 
 
 def parse_day(value: Any, what: str = "date") -> Optional[dt.date]:
@@ -241,6 +262,17 @@ def score_sql(t: EventTable) -> str:
     """How much an event matters when ranking: |Goldstein| times the reports behind it, so a
     widely reported strike outranks a remark mentioned once."""
     return f"(abs(coalesce(goldstein, 0)) * {t.n_reports()})"
+
+
+def rank_sql(t: EventTable) -> str:
+    """The full ranking key, highest first: score, then reports, then the later event, then the
+    id (so ties are broken the same way every time).  For ``max_by(id, key, k)``."""
+    return f"row({score_sql(t)}, {t.n_reports()}, event_day, id)"
+
+
+def rank_key(e: "EventSummary") -> tuple:
+    """:func:`rank_sql` in Python; sort with ``reverse=True``."""
+    return (e.score, e.n_reports, e.event_day or dt.date.min, e.id)
 
 
 @dataclass

@@ -111,9 +111,11 @@ _FINGERPRINT_SQL = ("md5(CAST(row(e.source, e.target, e.source_country, e.target
                     "e.source_name, e.target_name, e.code, e.quad_class, e.goldstein, e.plover, "
                     "e.plover_mode, e.modality, e.date, e.date_precision, e.place, "
                     "e.place_country, e.sentence, e.trigger, e.confidence, e.article_id, "
+                    "e.sentence_index, "
                     "a.published) AS VARCHAR))")
 
-_REPORT_COLUMNS = ("id", "article_id", "source", "target", "source_country", "target_country",
+_REPORT_COLUMNS = ("id", "article_id", "sentence_index", "source", "target", "source_country",
+                   "target_country",
                    "source_name", "target_name", "code", "root", "quad_class", "goldstein",
                    "plover", "plover_mode", "modality", "date", "date_precision", "place",
                    "place_country", "sentence", "trigger", "confidence")
@@ -385,7 +387,10 @@ def _merged_row(block: str, c: _Cluster) -> tuple[dict[str, Any], list[dict[str,
         "date": date, "date_precision": precision if date else None, "event_day": event_day,
         "place": place, "place_country": place_country,
         "sentence": rep.row["sentence"], "article_id": rep.article_id,
-        "n_reports": len(members), "n_articles": len({m.article_id for m in members}),
+        # A report is a sentence: the coder may read "A and B met" as A->B and B->A, and those
+        # two rows are one report of the meeting.
+        "n_reports": len({(m.article_id, m.row["sentence_index"]) for m in members}),
+        "n_articles": len({m.article_id for m in members}),
         "n_outlets": 0, "outlets": [],  # counted from articles and their sources after insert
         "disagreement": bool(disagrees), "disagrees_on": disagrees,
         "dimensions": dimensions,
@@ -559,37 +564,44 @@ def _merge_batch(con, blocks: list[str]) -> int:
         i = j
     _insert(con, "merged_events", merged_rows, _MERGED_SCHEMA)
     _insert(con, "event_merge_members", member_rows, _MEMBER_SCHEMA)
-    con.execute("""
-        UPDATE merged_events SET merged_at = current_timestamp
-        WHERE block IN (SELECT block FROM _merge_batch)""")
     return len(rows)
 
 
 def _refresh_sources(con, last_run: Optional[dt.datetime]) -> int:
     """Recount outlets and first/last seen for merged events just re-merged, and for those
-    whose articles gained a source (a syndicated copy from another outlet) since the last run:
-    that changes provenance without changing any report."""
+    whose articles gained a source since the last run (a syndicated copy seen at another outlet,
+    or a near-duplicate stored beside the article it copies): that changes provenance without
+    changing any report.
+
+    An article's provenance is its own outlet, every place it was seen (``article_sources``)
+    and the same for its near-duplicates (articles whose ``canonical_id`` is it), which ingest
+    stores but does not code."""
     stale = "m.block IN (SELECT block FROM _merge_blocks)"
     if last_run is not None:
-        stale += (" OR m.article_id IN (SELECT article_id FROM article_sources WHERE seen_at >= "
-                  f"TIMESTAMPTZ '{last_run.isoformat()}')")
+        stale += (" OR m.article_id IN (SELECT coalesce(a.canonical_id, a.id) "
+                  "FROM article_sources s JOIN articles a ON a.id = s.article_id "
+                  f"WHERE s.seen_at >= TIMESTAMPTZ '{last_run.isoformat()}')")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _merge_seen AS
         WITH targets AS (
-            SELECT DISTINCT merged_id FROM event_merge_members m WHERE {stale}
+            SELECT DISTINCT merged_id, article_id FROM event_merge_members m WHERE {stale}
+        ), heads AS (
+            SELECT DISTINCT article_id AS head FROM targets
+        ), copies AS (
+            SELECT h.head, a.id, a.outlet, a.published FROM heads h
+            JOIN articles a ON coalesce(a.canonical_id, a.id) = h.head
         ), seen AS (
-            SELECT id AS article_id, outlet, published AS ts FROM articles
+            SELECT head, outlet, published AS ts FROM copies
             UNION ALL
-            SELECT article_id, outlet, TRY_CAST(date AS TIMESTAMPTZ) FROM article_sources
+            SELECT c.head, s.outlet, TRY_CAST(s.date AS TIMESTAMPTZ)
+            FROM copies c JOIN article_sources s ON s.article_id = c.id
         )
-        SELECT m.merged_id,
+        SELECT t.merged_id,
                list(DISTINCT s.outlet ORDER BY s.outlet) FILTER (WHERE s.outlet IS NOT NULL) AS outlets,
                count(DISTINCT s.outlet) AS n_outlets,
                min(s.ts) AS first_seen, max(s.ts) AS last_seen
-        FROM event_merge_members m
-        JOIN targets t ON t.merged_id = m.merged_id
-        LEFT JOIN seen s ON s.article_id = m.article_id
-        GROUP BY m.merged_id""")
+        FROM targets t LEFT JOIN seen s ON s.head = t.article_id
+        GROUP BY t.merged_id""")
     n = con.execute("SELECT count(*) FROM _merge_seen").fetchall()[0][0]
     con.execute("""
         UPDATE merged_events SET outlets = coalesce(s.outlets, []), n_outlets = s.n_outlets,

@@ -232,6 +232,10 @@ def _draw_key_events(ax, periods: list[Any], events: list[KeyEvent]) -> None:
 def _date_axis(ax, periods: list[Any]) -> None:
     first, last = periods[0].start, periods[-1].end
     pad = (last - first) * 0.02
+    if len(periods) <= 3:
+        # A series of one or two periods would stretch them across the chart (and label days
+        # inside a month); a period of margin either side keeps them readable as periods.
+        pad = max(pad, (periods[0].end - periods[0].start) * 1.5)
     ax.set_xlim(first - pad, last + pad)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
     ax.xaxis.set_major_locator(locator)

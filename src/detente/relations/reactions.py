@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsError, Source,
-                     check_modalities, check_party, lit, lit_list, parse_day, party_sql,
-                     score_sql)
+                     check_modalities, check_party, in_sql, lit, lit_list, parse_day, party_sql,
+                     rank_sql)
 from .series import event_filter
 
 DEFAULT_WINDOW = 14
@@ -75,15 +75,17 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
         cand_conds.append(f"event_day >= {lit(start_d - dt.timedelta(days=window))}")
     if end_d:
         cand_conds.append(f"event_day <= {lit(end_d + dt.timedelta(days=window))}")
+    # Candidates stay narrow (ids, days, scores) until the best ``limit`` are chosen; only
+    # those are read in full.
     rows = t.records(f"""
         WITH anchors AS (
-            SELECT event_day AS aday,
-                   arg_max(id, ({score_sql(t)}, {t.n_reports()}, id)) AS anchor_id
+            SELECT event_day AS aday, max_by(id, {rank_sql(t)}) AS anchor_id
             FROM {{t}} WHERE {anchor_where}
             GROUP BY event_day
         ), bounds AS (SELECT min(aday) AS lo, max(aday) AS hi FROM anchors),
         cand AS (
-            SELECT {t.summary_columns()}, {sp} AS _reactor, {tp} AS _toward
+            SELECT id, event_day, goldstein, {t.n_reports()} AS nrep, {sp} AS reactor,
+                   {tp} AS toward
             FROM {{t}}, bounds
             WHERE {' AND '.join(cand_conds)}
               AND event_day BETWEEN bounds.lo - {int(window)} AND bounds.hi + {int(window)}
@@ -97,29 +99,28 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
             SELECT cand.*,
                    CASE WHEN nxt.nday IS NULL OR (prev.pday IS NOT NULL
                              AND cand.event_day - prev.pday <= nxt.nday - cand.event_day)
-                        THEN prev.pid ELSE nxt.nid END AS _anchor,
+                        THEN prev.pid ELSE nxt.nid END AS anchor,
                    CASE WHEN nxt.nday IS NULL OR (prev.pday IS NOT NULL
                              AND cand.event_day - prev.pday <= nxt.nday - cand.event_day)
-                        THEN cand.event_day - prev.pday ELSE cand.event_day - nxt.nday END AS _days
+                        THEN cand.event_day - prev.pday ELSE cand.event_day - nxt.nday END AS days
             FROM cand LEFT JOIN prev ON prev.id = cand.id LEFT JOIN nxt ON nxt.id = cand.id
         )
-        SELECT *, n_reports * (1 + abs(coalesce(goldstein, 0)))
-                  * exp(-abs(_days) / {max(float(window), 0.5)})
-                  * CASE WHEN _days < 0 THEN {BEFORE_WEIGHT} ELSE 1 END AS _score
+        SELECT id, reactor, toward, anchor, days,
+               nrep * (1 + abs(coalesce(goldstein, 0)))
+                  * exp(-abs(days) / {max(float(window), 0.5)})
+                  * CASE WHEN days < 0 THEN {BEFORE_WEIGHT} ELSE 1 END AS score
         FROM near
-        WHERE _anchor IS NOT NULL AND abs(_days) <= {int(window)}
-        ORDER BY _score DESC, event_day, id
+        WHERE anchor IS NOT NULL AND abs(days) <= {int(window)}
+        ORDER BY score DESC, event_day, id
         LIMIT {int(limit)}""")
     if not rows:
         return []
-    events = t.summaries(rows)
-    anchor_ids = sorted({r["_anchor"] for r in rows})
-    anchor_rows = t.records(f"SELECT {t.summary_columns()} FROM {{t}} "
-                            f"WHERE id IN {lit_list(anchor_ids)}")
-    anchors = {e.id: e for e in t.summaries(anchor_rows)}
-    return [Reaction(reactor=r["_reactor"], toward=r["_toward"], event=ev,
-                     anchor=anchors[r["_anchor"]], days=int(r["_days"]), score=float(r["_score"]))
-            for r, ev in zip(rows, events)]
+    wanted = sorted({r["id"] for r in rows} | {r["anchor"] for r in rows})
+    events = {e.id: e for e in t.summaries(t.records(
+        f"SELECT {t.summary_columns()} FROM {{t}} WHERE {in_sql('id', wanted)}"))}
+    return [Reaction(reactor=r["reactor"], toward=r["toward"], event=events[r["id"]],
+                     anchor=events[r["anchor"]], days=int(r["days"]), score=float(r["score"]))
+            for r in rows]
 
 
 def summarise_reactions(found: list[Reaction]) -> list[ReactorSummary]:

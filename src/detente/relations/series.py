@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional
 
 from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsError, Source,
-                     check_modalities, check_party, lit, lit_list, net_coop_sql, parse_day,
-                     party_sql, score_sql, symmetric_sql)
+                     check_modalities, check_party, in_sql, lit, lit_list, net_coop_sql,
+                     parse_day, party_sql, rank_key, rank_sql, symmetric_sql)
 
 FREQS = ("day", "week", "month", "quarter", "year")
 
@@ -110,16 +110,28 @@ def dyad_filter(a: str, b: Optional[str], directed: bool) -> str:
 
 def event_filter(t: EventTable, a: str, b: Optional[str], *, start: Optional[dt.date],
                  end: Optional[dt.date], directed: bool, modalities: Iterable[str],
-                 dimension: Optional[str] = None) -> str:
+                 dimension: Optional[str] = None, roots: Optional[Iterable[str]] = None) -> str:
     """WHERE clause shared by the series, shifts and reactions (``end`` inclusive)."""
     conds = ["event_day IS NOT NULL", f"modality IN {lit_list(tuple(modalities))}",
              dyad_filter(a, b, directed)]
+    if b is not None and t.merged and "block" in t.columns:
+        # Redundant with the dyad condition, but a plain range on the column merged events are
+        # written in order of, so DuckDB skips every row group of other dyads (zone maps).
+        lo, hi = sorted((a, b))
+        conds.append(f"block >= {lit(f'{lo}|{hi}|')} AND block < {lit(f'{lo}|{hi}|~')}")
     if start:
         conds.append(f"event_day >= {lit(start)}")
     if end:
         conds.append(f"event_day <= {lit(end)}")
     if dimension:
         conds.append(dimension_sql(t, dimension))
+    if roots is not None:
+        roots = tuple(roots)
+        bad = [r for r in roots if not (len(r) == 2 and r.isdigit() and 1 <= int(r) <= 20)]
+        if bad or not roots:
+            raise RelationsError(f"roots: {', '.join(bad) or 'none given'} (CAMEO roots are "
+                                 "'01' to '20')")
+        conds.append(f"root IN {lit_list(roots)}")
     return " AND ".join(conds)
 
 
@@ -143,14 +155,16 @@ def dimension_sql(t: EventTable, dimension: str) -> str:
 def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = None,
                 freq: str = "month", directed: bool = False, reports: bool = False,
                 modalities: Iterable[str] = DEFAULT_MODALITIES, *, top: int = 3,
-                dimension: Optional[str] = None) -> list[Period]:
+                dimension: Optional[str] = None,
+                roots: Optional[Iterable[str]] = None) -> list[Period]:
     """Per-period counts by quad class, Goldstein sum and mean, net cooperation index and the
     top events of the dyad ``a``-``b`` (``a`` towards ``b`` when ``directed``).
 
     ``start``/``end`` (inclusive; dates or ISO strings) default to the dyad's first and last
     event.  Counts merged events unless ``reports``.  ``top`` events per period are ranked by
     |Goldstein| x reports.  ``dimension`` keeps only events of one dimension (``military``,
-    ``economic:trade``, ...).
+    ``economic:trade``, ...), ``roots`` only events of these CAMEO roots (``("04",)``:
+    consultations and meetings).
     """
     a, b = check_party(a, "a"), check_party(b, "b")
     if a == b:
@@ -162,9 +176,11 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
         raise RelationsError(f"end {end_d} is before start {start_d}")
     t = EventTable(source, reports=reports)
     where = event_filter(t, a, b, start=start_d, end=end_d, directed=directed, modalities=mods,
-                         dimension=dimension)
+                         dimension=dimension, roots=roots)
     bucket = f"date_trunc('{freq}', event_day)::DATE"
     nrep = t.n_reports()
+    # One pass: the counts, and each period's top event ids (max_by keeps the k best).
+    top_ids = f", max_by(id, {rank_sql(t)}, {int(top)}) AS top_ids" if top > 0 else ""
     agg = t.records(f"""
         SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
                count(*) FILTER (WHERE quad_class = 1) AS q1,
@@ -173,7 +189,7 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
                count(*) FILTER (WHERE quad_class = 4) AS q4,
                coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
                {net_coop_sql()} AS ncoop,
-               min(event_day) AS first_day, max(event_day) AS last_day
+               min(event_day) AS first_day, max(event_day) AS last_day{top_ids}
         FROM {{t}} WHERE {where}
         GROUP BY 1 ORDER BY 1""")
     if not agg and not (start_d and end_d):
@@ -197,27 +213,21 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
         cur = p.end
     if top > 0 and agg:
         index = {p.start: p for p in periods}
-        for period, events in top_events(t, where, bucket, top).items():
-            if period in index:
-                index[period].top_events = events
+        wanted = [i for r in agg for i in r["top_ids"]]
+        by_id = {e.id: e for e in fetch_events(t, where, wanted)}
+        for r in agg:
+            events = [by_id[i] for i in r["top_ids"] if i in by_id]
+            index[r["period"]].top_events = sorted(events, key=rank_key, reverse=True)
     return periods
 
 
-def top_events(t: EventTable, where: str, bucket: str, k: int) -> dict[dt.date, list[EventSummary]]:
-    """The ``k`` highest-ranked events of each period (|Goldstein| x reports, then reports)."""
-    rows = t.records(f"""
-        SELECT * FROM (
-            SELECT {bucket} AS _period, {t.summary_columns()},
-                   row_number() OVER (PARTITION BY {bucket}
-                                      ORDER BY {score_sql(t)} DESC, {t.n_reports()} DESC,
-                                               event_day, id) AS _rank
-            FROM {{t}} WHERE {where}
-        ) WHERE _rank <= {int(k)} ORDER BY _period, _rank""")
-    summaries = t.summaries(rows)
-    out: dict[dt.date, list[EventSummary]] = {}
-    for row, ev in zip(rows, summaries):
-        out.setdefault(row["_period"], []).append(ev)
-    return out
+def fetch_events(t: EventTable, where: str, ids: list[str]) -> list[EventSummary]:
+    """Summaries of the events with these ids (``where`` repeated so the scan skips the row
+    groups of other dyads)."""
+    if not ids:
+        return []
+    rows = t.records(f"SELECT {t.summary_columns()} FROM {{t}} WHERE {where} AND {in_sql('id', ids)}")
+    return t.summaries(rows)
 
 
 SERIES_COLUMNS = ("period", "start", "end", "n_events", "n_reports", "verbal_coop",
