@@ -279,3 +279,42 @@ def test_the_north(resolver, nlp):
     sents = resolver.resolve_document(nlp("North Korea fired a missile. Seoul said the North would pay."),
                                       "2023-01-01")
     assert ("the North", "PRK") in [(m.text, m.code) for m in sents[1]]
+
+
+def test_title_picks_the_office_when_undated_and_owner_of_a_body(resolver, nlp):
+    m = resolver.mentions(nlp("May wrote to European Council President Donald Tusk."), None)
+    assert ("European Council President Donald Tusk", "IGOEUREEC") in [(x.text, x.code) for x in m]
+    got = _codes(resolver, nlp, "Germany's Europe minister spoke, and Labour leader Jeremy Corbyn replied.",
+                 "2019-03-20")
+    assert ("Germany's Europe minister", "DEUGOV") in got
+    assert ("Labour leader Jeremy Corbyn", "GBROPP") in got
+
+
+def test_resolver_pickles_without_matchers(nlp):
+    import pickle
+
+    r = ActorResolver([])
+    r.mentions(nlp("Russia acted."))
+    clone = pickle.loads(pickle.dumps(r))
+    assert [(m.text, m.code) for m in clone.mentions(nlp("Russia acted."))] == [("Russia", "RUS")]
+
+
+def test_place_names_shared_by_two_countries(resolver, nlp):
+    def codes(text):
+        return [(m.text, m.code) for s in resolver.resolve_document(nlp(text)) for m in s]
+
+    assert ("militias in Tripoli", "LBNREB") in codes("Syrian officers mediated between rival militias in "
+                                                      "Tripoli, the north Lebanese port.")
+    assert ("Tripoli", "LBY") in codes("Libyan forces entered Tripoli.")
+    assert ("Georgia", "GEO") in codes("The U.S. supports Georgia against Russia.")
+    assert codes("Voters in Atlanta and across Georgia went to the polls.") == []
+
+
+def test_spelling_and_typography(resolver, nlp):
+    got = _codes(resolver, nlp, "The United States demanded that the Democratic People’s Republic of Korea "
+                                "(DPRK) forsake its nuclear program, and the Kurdistan Workers’ Party replied.")
+    assert ("Democratic People’s Republic of Korea", "PRK") in got and ("Kurdistan Workers’ Party", "TURREB") in got
+    assert ("Ethopia", "ETH") in _codes(resolver, nlp, "Ethopia has agreed to re-open its borders.")
+    got = _codes(resolver, nlp, "Pro-Russian separatists and an anti-Syria journalist were paid US $50 million.")
+    assert not any(code.startswith(("RUS", "SYR", "USA")) for _, code in got)
+    assert _codes(resolver, nlp, "Lt. Gen. Prosper Avril resigned in Haiti.")[0] == ("Lt. Gen. Prosper Avril", "---MIL")

@@ -52,6 +52,22 @@ def test_dateline_speaker_is_not_the_city(nlp):
     assert attribution_of(sent, tok) == ("Russia's foreign ministry", ["Reuters"])
 
 
+def test_dateline_without_dash(nlp):
+    sent, tok = _trigger(nlp, "Washington (CNN) President Barack Obama announced Thursday that "
+                              "U.S. forces will remain in Afghanistan.", "remain")
+    assert attribution_of(sent, tok) == ("President Barack Obama", ["CNN"])
+    # a parenthesis after an ordinary opening is not a dateline
+    sent, tok = _trigger(nlp, "Seoul said it detected the launch (Yonhap). Tokyo protested.",
+                         "protested")
+    assert attribution_of(sent, tok) == (None, [])
+
+
+def test_speaker_stops_at_the_line_above(nlp):
+    sent, tok = _trigger(nlp, "Tuesday, February 5, 2019\n\nState media on Saturday reported a "
+                              "block of flats collapsed in Aleppo.", "collapsed")
+    assert attribution_of(sent, tok)[0] == "State media"
+
+
 def test_citations_at_sentence_paragraph_and_line_ends(nlp):
     text = ("Seoul said it detected the launch (Yonhap). Tokyo protested.\n\n"
             "Pyongyang fired two missiles. Seoul condemned the launch (Wikipedia, CNA).\n\n"
@@ -96,3 +112,14 @@ def test_seed_article_citations(seed, contains, word, sources):
     sent = next(s for s in seed.sents if contains in s.text)
     tok = next(t for t in sent if t.text == word)
     assert attribution_of(sent, tok) == (None, sources)
+
+
+@pytest.mark.parametrize("text", ["", "!!! ... ???", "(", "()", "(CNA)", "- AP",
+                                  "Путин посетил Пхеньян (ТАСС)."])
+def test_odd_input_never_raises(nlp, text):
+    doc = nlp(text)
+    document_citations(doc)
+    for sent in doc.sents:
+        for tok in sent:
+            speaker, sources = attribution_of(sent, tok)
+            assert isinstance(sources, list)

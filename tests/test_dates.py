@@ -71,6 +71,27 @@ def test_falls_back_to_the_publication_date(nlp, text, word):
     assert resolve_event_date(sent, tok, PUB) == (PUB, "day")
 
 
+@pytest.mark.parametrize("text,word,pub,expected", [
+    # the most precise expression of the trigger's clause wins
+    ("Rossi said he is to leave office next month on August 2.", "leave", "2019-07-28",
+     ("2019-08-02", "day")),
+    # a date inside another event's phrase is that event's ...
+    ("This has received little attention compared to the attack on the mall in Kenya in "
+     "September.", "received", "2014-05-11", ("2014-05-11", "day")),
+    # ... unless that phrase anchors the verb in time
+    ("Castro greeted Chavez upon his arrival in Havana in December 1994.", "greeted", None,
+     ("1994-12", "month")),
+    # clock times, decades and names are not dates
+    ("The fire started at about 19:00 local time (1700 UTC).", "started", PUB, (PUB, "day")),
+    ("Intellectuals left the country in the 1930s.", "left", PUB, (PUB, "day")),
+    ("The talks were held in Mar-a-Lago.", "held", PUB, (PUB, "day")),
+    ("The deal was rejected by Theresa May in parliament.", "rejected", PUB, (PUB, "day")),
+])
+def test_choice_between_expressions(nlp, text, word, pub, expected):
+    sent, tok = _trigger(nlp, text, word)
+    assert resolve_event_date(sent, tok, pub) == expected
+
+
 def test_without_publication_date(nlp):
     sent, tok = _trigger(nlp, "Kim met Putin yesterday.", "met")
     assert resolve_event_date(sent, tok, None) == (None, None)
@@ -123,3 +144,14 @@ def test_seed_first_visit_since_2000(seed):
     visit = next(t for t in sent if t.text == "visit")
     assert resolve_event_date(sent, visit, PUB) == (PUB, "day")
     assert [(r.iso, r.precision) for r in historical_references(sent, PUB)] == [("2000", "year")]
+
+
+@pytest.mark.parametrize("text", ["", "!!! ... ???", "\x00\x01 \x02", "Путин посетил Пхеньян 19 июня.",
+                                  "2024 2024 2024 May May"])
+def test_odd_input_never_raises(nlp, text):
+    doc = nlp(text)
+    for sent in doc.sents:
+        for tok in sent:
+            iso, precision = resolve_event_date(sent, tok, "garbage")
+            assert (iso is None) == (precision is None)
+            historical_references(sent, "2024-06-14")

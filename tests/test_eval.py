@@ -71,14 +71,25 @@ def test_same_numbers_as_reference_scorer(shared):
         assert score(g, preds) == ref.score(g, preds)
 
 
-def test_coder_predictions_scored_identically(shared, tmp_path):
+def test_coder_predictions_scored_identically(shared, tmp_path, nlp):
     """The real coder's predictions on a gold file, scored both ways."""
     from detente.events.coder import Coder
     from detente.events.evaluate import evaluate_file
 
     ref = _reference_scorer(shared)
     path = shared / "gold" / "petrarch-gsr.dev.jsonl"
-    res = evaluate_file(path, Coder())
+    res = evaluate_file(path, Coder(nlp=nlp))
     pred_file = tmp_path / "pred.jsonl"
     pred_file.write_text("".join(json.dumps(p, default=str) + "\n" for p in res.predictions))
     assert res.scores == ref.score(ref.load(str(path)), ref.load(str(pred_file)))
+
+
+@pytest.mark.slow
+def test_cross_validated_coder_runs_on_a_small_file():
+    """`detente eval --cv`: each fold's classifier is trained without that fold."""
+    pytest.importorskip("sklearn")
+    from detente.events.evaluate import cross_validate_coder
+
+    res = cross_validate_coder([DATA], folds=2)
+    s = res["coder_gold_sample.jsonl"]
+    assert s["records"] == 6 and "triple_f1" in s and "penta_acc" in s

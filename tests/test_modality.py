@@ -159,3 +159,13 @@ def _seed_trigger(seed, sentence_contains: str, word: str):
 def test_seed_article_modalities(seed, contains, word, expected):
     sent, tok = _seed_trigger(seed, contains, word)
     assert modality_of(sent, tok)[0] == expected
+
+
+@pytest.mark.parametrize("text", ["", "!!! ... ???", "\x00\x01 \x02", "Путин посетил Пхеньян.",
+                                  "will will not not"])
+def test_odd_input_never_raises(nlp, text):
+    doc = nlp(text)
+    for sent in doc.sents:
+        for tok in sent:
+            modality, _cue = modality_of(sent, tok)
+            assert modality in MODALITIES

@@ -95,3 +95,12 @@ def test_seed_vostochny_cosmodrome_in_russia(nlp, lookup):
     place = find_place(sent, meeting, lookup=lookup)
     assert place is not None
     assert (place.name, place.country) == ("Vostochny Cosmodrome", "RUS")
+
+
+@pytest.mark.parametrize("text", ["", "!!! ... ???", "in in in at at", "Путин прибыл в Пхеньян.",
+                                  "At (the) in Geneva's of."])
+def test_odd_input_never_raises(nlp, text):
+    doc = nlp(text)
+    for sent in doc.sents:
+        for tok in sent:
+            find_place(sent, tok, lookup=fake_lookup)

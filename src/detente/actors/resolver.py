@@ -24,7 +24,7 @@ How a mention is found, in order (docs/actors.md has the full rules):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterable, Sequence
 
@@ -43,9 +43,11 @@ _HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "
                          "gov.", "pres", "pres.", "prince", "princess", "sheikh", "ayatollah", "mullah",
                          "marshal", "field", "comrade", "'s", "’s", "the"})
 _ANCHOR_KINDS = frozenset({"country", "adjective", "capital", "city", "institution", "igo", "group", "region"})
-_FORMER = frozenset({"former", "ex", "ex-", "erstwhile", "retired", "late"})
+_FORMER = frozenset({"former", "ex", "ex-", "erstwhile", "retired", "late", "ousted", "deposed", "toppled"})
 _PP_LINKS = {"of": None, "from": None, "in": "nonmil"}  # "the army of Sudan", "police in Kenya"
 _HYPHEN_PART = re.compile(r"[^-–]+")
+# "pro-Russian separatists", "anti-Syria journalist": the name is a stance, not an affiliation
+_STANCE_PREFIXES = frozenset({"pro", "anti", "non"})
 
 
 @dataclass(frozen=True)
@@ -138,9 +140,10 @@ class ActorResolver:
 
     def _add(self, form: Form, reading: Reading) -> None:
         reading = replace(reading, ambiguous=reading.ambiguous or form.ambiguous)
-        variants = {form.text}
-        folded = fold(form.text)
-        variants.add(folded)
+        variants = {form.text, fold(form.text)}
+        for v in list(variants):  # typographic apostrophes: "People’s", "Workers’ Party"
+            if "'" in v:
+                variants.add(v.replace("'", "’"))
         for v in list(variants):  # shouted headlines: "RUSSIA", but not short acronyms
             if len(v) > 4 and any(c.islower() for c in v):
                 variants.add(v.upper())
@@ -193,9 +196,21 @@ class ActorResolver:
             names.add("N\t" + key, [pattern])
         roles = PhraseMatcher(vocab, attr="LOWER")
         rkeys = list(self._roles)
-        for key, pattern in zip(rkeys, tokenizer.pipe(rkeys, batch_size=1000)):
-            roles.add("R\t" + key, [pattern])
+        # Tokenise each phrase as written and in Title Case: the tokenizer keeps "Gen." whole but
+        # splits "gen.", and matching is on lower-cased tokens, so both splits are needed.
+        lowered = tokenizer.pipe(rkeys, batch_size=1000)
+        titled = tokenizer.pipe([k.title() for k in rkeys], batch_size=1000)
+        for key, a, b in zip(rkeys, lowered, titled):
+            roles.add("R\t" + key, [a, b] if [t.lower_ for t in a] != [t.lower_ for t in b] else [a])
         self._name_matcher, self._role_matcher, self._vocab = names, roles, vocab
+
+    def __getstate__(self):
+        # Dask and multiprocessing ship the resolver to workers: send the dictionaries and let
+        # each worker rebuild its matchers (PhraseMatchers hold a Vocab that pickles badly).
+        state = dict(self.__dict__)
+        state.update(_name_matcher=None, _role_matcher=None, _vocab=None, _nlp=None,
+                     _fuzzy_cache={}, _fuzzy_index={})
+        return state
 
     def warm(self) -> "ActorResolver":
         """Build the matchers now rather than on the first document."""
@@ -215,8 +230,8 @@ class ActorResolver:
         code "---ROLE" and country None here; resolve_document fills them from the article.
         ``cities=True`` also returns listed cities (kind "city", code = their country), e.g.
         for targets such as "shelled Idlib"; by default they only anchor roles ("Boston police")."""
-        doc = doc_or_span.doc if hasattr(doc_or_span, "doc") and doc_or_span.doc is not doc_or_span else doc_or_span
         hits = self.hits(doc_or_span, date, cities=cities)
+        doc = _doc_of(doc_or_span)
         return [h.to_mention(doc, base_offset) for h in hits]
 
     def resolve_document(self, doc, date: str | None = None, *, cities: bool = False) -> list[list[ActorMention]]:
@@ -231,7 +246,7 @@ class ActorResolver:
     # --- matching ---------------------------------------------------------------------------
 
     def hits(self, doc_or_span, date: str | None = None, *, cities: bool = False) -> list[Hit]:
-        doc = doc_or_span if not hasattr(doc_or_span, "doc") or doc_or_span.doc is doc_or_span else doc_or_span.doc
+        doc = _doc_of(doc_or_span)
         lo, hi = (0, len(doc)) if doc_or_span is doc else (doc_or_span.start, doc_or_span.end)
         self._ensure_matchers(doc.vocab)
         day = parse_day(date)
@@ -249,6 +264,7 @@ class ActorResolver:
                 pieces.append(piece)
         pieces += self._hyphen_parts(doc, lo, hi, pieces)
         pieces.sort(key=lambda p: p.start)
+        _disambiguate_places(pieces)
         hits = self._compose(doc, pieces, day, cities)
         taken = {i for p in pieces for i in range(p.start, p.end)} | {i for h in hits for i in range(h.start, h.end)}
         hits += self._fuzzy(doc, lo, hi, taken, day)
@@ -264,6 +280,8 @@ class ActorResolver:
             if head.pos_ not in ("NOUN", "PROPN") and not (head.pos_ == "ADJ" and key in ("military",)):
                 return None
             return _Piece(s, e, [Reading("role", None, None, role=role)])
+        if s >= 2 and doc[s - 1].text in ("-", "–") and doc[s - 2].lower_ in _STANCE_PREFIXES:
+            return None  # "pro - Russian": a stance
         readings = [r for r in self._names.get(key, []) if self._plausible(doc, s, e, r)]
         if not readings:
             return None
@@ -296,8 +314,11 @@ class ActorResolver:
         for tok in doc[lo:hi]:
             if tok.i in covered or "-" not in tok.text or len(tok.text) < 4:
                 continue
-            for m in _HYPHEN_PART.finditer(tok.text):
+            parts = list(_HYPHEN_PART.finditer(tok.text))
+            for n, m in enumerate(parts):
                 part = m.group(0)
+                if n > 0 and parts[n - 1].group(0).lower() in _STANCE_PREFIXES:
+                    continue  # "anti-Syria journalist" is no Syrian
                 readings = [r for r in self._names.get(part, [])
                             if r.kind in ("country", "adjective", "capital", "igo", "institution", "group")
                             and not r.ambiguous]
@@ -310,6 +331,7 @@ class ActorResolver:
 
     def _compose(self, doc, pieces: list["_Piece"], day: date | None, cities: bool = False) -> list[Hit]:
         """Join each role/title/person with the country pieces of its noun phrase."""
+        by_start = {p.start: p for p in pieces}
         hits: list[Hit] = []
         used: set[int] = set()
         n = len(pieces)
@@ -321,20 +343,26 @@ class ActorResolver:
             # walk left over adjacent pieces of the same noun phrase
             chain = [i]
             j = i - 1
-            while j >= 0 and j not in used and _adjacent(doc, pieces[j], pieces[chain[0]]):
+            while j >= 0 and j not in used and _adjacent(doc, pieces[j], pieces[chain[0]],
+                                                         content=pieces[j].primary.kind in _ANCHOR_KINDS):
                 if pieces[j].primary.kind == "block":
                     break
                 chain.insert(0, j)
                 if pieces[j].primary.kind in _ANCHOR_KINDS:
+                    # "Germany's Europe minister": a country right before a region or body owns it
+                    if pieces[j].primary.kind in ("region", "igo") and j > 0 and j - 1 not in used and \
+                            pieces[j - 1].primary.kind in ("country", "adjective", "capital") and \
+                            _adjacent(doc, pieces[j - 1], pieces[j], content=False):
+                        chain.insert(0, j - 1)
                     break
                 j -= 1
             # a person right after this chain belongs to it ("Foreign Minister" + "Wang Yi")
             k = i + 1
             while k < n and pieces[k].primary.kind in ("role", "person", "short") and \
-                    _adjacent(doc, pieces[chain[-1]], pieces[k]):
+                    _adjacent(doc, pieces[chain[-1]], pieces[k], content=False):
                 chain.append(k)
                 k += 1
-            hit = self._chain_hit(doc, [pieces[c] for c in chain], day)
+            hit = self._chain_hit(doc, [pieces[c] for c in chain], day, by_start)
             if hit is None:
                 continue
             used.update(chain)
@@ -346,88 +374,93 @@ class ActorResolver:
                 hits += self._single_hits(doc, p, day)
         return hits
 
-    def _chain_hit(self, doc, chain: list["_Piece"], day: date | None) -> Hit | None:
+    def _chain_hit(self, doc, chain: list["_Piece"], day: date | None, by_start: dict[int, "_Piece"]) -> Hit | None:
+        """One noun phrase -- [country or body] [role words] [person] -- as one Hit."""
         anchor = next((p for p in chain if p.primary.kind in _ANCHOR_KINDS), None)
         roles = [p for p in chain if p.primary.kind == "role"]
         people = [p for p in chain if p.primary.kind in ("person", "short")]
         start, end = chain[0].start, chain[-1].end
         former = _is_former(doc, start, end)
-        title_words = " ".join(doc[p.start:p.end].text.lower() for p in roles)
+        title = " ".join(p.text(doc).lower() for p in chain if p.primary.kind not in ("person", "short"))
         anchor_code = self._anchor_code(anchor, day) if anchor else None
         anchor_country = self.dictionary.country_of_code(anchor_code) if anchor_code else None
 
+        hit = None
         if people:
-            person_piece = people[-1]
-            hit = self._person_hit(doc, person_piece, day, title=title_words or None,
-                                   hint_country=anchor_country, titled=bool(roles))
-            if hit is None:
-                if not roles:
-                    return None
-                people = []  # an unresolved surname: fall through to the title alone
-            else:
-                hit.start = _former_start(doc, start) if former else start
-                if former and hit.country:
-                    hit.code, hit.role = f"{hit.country}ELI", "ELI"
-                    hit.via += "+former"
-                return hit
-        role = roles[0].primary.role
-        # A title followed by a PERSON entity we do not know: "Kyrgyz Prime Minister Nikolai Tanaev"
-        ent_end, ent_name = end, None
-        if role.kind == "title" and end < len(doc) and doc[end].ent_type_ == "PERSON" and doc[end].ent_iob_ == "B":
-            ent = _entity_at(doc, end)
-            if ent is not None:
-                ent_end, ent_name = _content_end(ent), doc[end:_content_end(ent)].text
-                key = self.fuzzy_key(ent_name, "PERSON")  # "President Zelenskyi"
+            hit = self._person_hit(doc, people[-1], day, title=title or None, hint_country=anchor_country,
+                                   titled=bool(roles))
+            if hit is None and not roles:
+                return None  # an unconfirmed surname; with a title, the title alone still counts
+        ner_end, ner_name = end, None
+        if hit is None and roles[0].primary.role.kind == "title":
+            # a title followed by a PERSON entity: "President Zelenskyi" (a near spelling of a
+            # known name) or "Kyrgyz Prime Minister Nikolai Tanaev" (someone we do not list)
+            ner_end, ner_name = _person_entity_after(doc, end)
+            if ner_name:
+                key = self.fuzzy_key(ner_name, "PERSON")
                 if key is not None:
-                    piece = _Piece(end, ent_end, [r for r in self._names[key] if r.kind in ("person", "short")])
-                    hit = self._person_hit(doc, piece, day, title=title_words, hint_country=anchor_country,
-                                           titled=True)
+                    piece = _Piece(end, ner_end, [r for r in self._names[key] if r.kind in ("person", "short")])
+                    hit = self._person_hit(doc, piece, day, title=title, hint_country=anchor_country, titled=True)
                     if hit is not None:
-                        hit.start = _former_start(doc, start) if former else start
-                        hit.via = f"fuzzy:{ent_name}~{key}"
-                        if former and hit.country:
-                            hit.code, hit.role = f"{hit.country}ELI", "ELI"
-                        return hit
-        if anchor is None:
-            anchor_code, anchor_country, via_anchor, pp_end = self._pp_country(doc, end, role)
-            if anchor_code and not ent_name:
-                ent_end = pp_end  # "the army of Sudan" is one mention
-        else:
-            via_anchor = f"{anchor.primary.kind}:{doc[anchor.start:anchor.end].text}"
-        kind = "person" if ent_name else role.kind
-        name = ent_name
+                        hit.via = f"fuzzy:{ner_name}~{key}"
+        if hit is not None:
+            hit.start = _former_start(doc, start) if former else start
+            if former and hit.country:
+                hit.code, hit.role, hit.via = f"{hit.country}ELI", "ELI", hit.via + "+former"
+            return hit
+        return self._role_hit(doc, anchor, anchor_code, anchor_country, roles, start, end, ner_end, ner_name,
+                              former, by_start)
+
+    def _role_hit(self, doc, anchor, anchor_code, anchor_country, roles, start, end, ner_end, ner_name,
+                  former, by_start) -> Hit | None:
+        """A role word or title, with the country of its phrase when it has one."""
+        role = roles[0].primary.role
+        role_text = roles[0].text(doc)
+        kind = "person" if ner_name else role.kind
         role_code = "ELI" if former else role.role
         if former:
             start = _former_start(doc, start)
+        if anchor is None:
+            # "the army of Sudan" (one mention), "King Hassan of Morocco" (after the name)
+            anchor_code, anchor_country, via, pp_end = self._pp_country(doc, ner_end if ner_name else end, role,
+                                                                        by_start)
+            if anchor_code:
+                ner_end = pp_end
+        else:
+            via = f"{anchor.primary.kind}:{anchor.text(doc)}"
+        body = anchor is not None and anchor.primary.kind in ("institution", "group", "igo", "region")
+        name = ner_name or (anchor.primary.name if body else None)
+        if anchor_code and body:
+            # a named body keeps its own code: "Pentagon officials" USAMIL, "Labour leader"
+            # GBROPP, "NATO envoys" IGOWSTNAT; an IGO's armed units add MIL ("UN troops")
+            code = anchor_code
+            if former and anchor_country:
+                code = f"{anchor_country}ELI"
+            elif anchor.primary.kind == "igo" and role.role == "MIL" and not code.endswith("MIL"):
+                code += "MIL"
+            role_out = code[3:6] if anchor_country else (role.role if code.endswith(role.role) else None)
+            return Hit(start, ner_end, code, kind, anchor_country, role_out, name, via=f"{via}+role:{role_text}")
         if anchor_code and anchor_country:
-            if anchor.primary.kind in ("institution",) if anchor else False:
-                code = anchor_code if not former else f"{anchor_country}ELI"
-                role_out = code[3:6] or None
-            else:
-                code = f"{anchor_country}{role_code}"
-                role_out = role_code
-            return Hit(start, ent_end, code, kind, anchor_country, role_out, name or (anchor.primary.name if anchor and anchor.primary.kind == "institution" else None),
-                       via=f"{via_anchor}+role:{roles[0].text(doc)}")
-        if anchor_code:  # IGO, group or region: its own code, plus MIL for armed units ("UN troops")
-            code = anchor_code + ("MIL" if role.role == "MIL" and not anchor_code.endswith("MIL") and anchor and anchor.primary.kind == "igo" else "")
-            return Hit(start, ent_end, code, kind, None, role.role if code.endswith(role.role) else None,
-                       name or anchor.primary.name, via=f"{via_anchor}+role:{roles[0].text(doc)}")
-        if anchor is not None and anchor.primary.kind == "block":
-            return None
+            return Hit(start, ner_end, f"{anchor_country}{role_code}", kind, anchor_country, role_code, name,
+                       via=f"{via}+role:{role_text}")
         head = doc[roles[-1].end - 1]
-        if not ent_name and head.dep_ in ("amod", "compound", "nmod") and head.head.i > head.i:
+        if not ner_name and head.dep_ in ("amod", "compound", "nmod") and head.head.i > head.i:
             return None  # a bare role word modifying a noun: "military domain", "police station"
-        fallback = role.fallback
-        if fallback == "-" and not ent_name:
-            return None  # a word that names an actor only with a country ("Israeli tanks")
-        fallback = None if fallback == "-" else fallback
-        return Hit(start, ent_end, fallback, kind, None, role_code if not fallback else None, name,
-                   via=f"role:{roles[0].text(doc)}" + ("+fallback" if fallback else ""),
+        if role.fallback == "-":
+            if not ner_name:
+                return None  # a word that names an actor only with a country ("Israeli tanks")
+            fallback = None
+        else:
+            fallback = role.fallback
+        return Hit(start, ner_end, fallback, kind, None, None if fallback else role_code, ner_name,
+                   via=f"role:{role_text}" + ("+fallback" if fallback else ""),
                    needs_country=fallback is None, fallback=fallback)
 
-    def _pp_country(self, doc, end: int, role: RoleWord) -> tuple[str | None, str | None, str, int]:
+    def _pp_country(self, doc, end: int, role: RoleWord,
+                    by_start: dict[int, "_Piece"]) -> tuple[str | None, str | None, str, int]:
         """A country right after the role in an "of/from/in" phrase: "the army of Sudan",
-        "police in Kenya" (not "troops in Syria": troops are often foreign)."""
+        "police in Kenya", "militias in Tripoli" (not "troops in Syria": troops are often
+        foreign)."""
         if end >= len(doc):
             return None, None, "", end
         link = doc[end].lower_
@@ -441,8 +474,10 @@ class ActorResolver:
             after = doc[k + key_len] if k + key_len < len(doc) else None
             if after is not None and (after.text in ("'s", "’s") or after.pos_ == "PROPN"):
                 continue  # "president of Japan's largest chipmaker", "of the Japan Federation"
-            for r in self._names.get(text, []):
-                if r.kind in ("country", "capital") and not r.ambiguous:
+            piece = by_start.get(k)  # its readings are already disambiguated ("Tripoli")
+            readings = piece.readings if piece is not None and piece.end == k + key_len else self._names.get(text, [])
+            for r in readings:
+                if r.kind in ("country", "capital", "city") and not r.ambiguous:
                     return r.code, r.code, f"{link}:{text}", k + key_len
                 if r.kind == "adjective" and not r.ambiguous:
                     # "the regime of Syrian President Bashar Assad": the country, not the phrase
@@ -537,7 +572,14 @@ class ActorResolver:
             via = f"surname:{text}"
         else:
             return None
-        code, office = person.code_at(day)
+        code, _ = person.code_at(day)
+        if day is None and title and len(person.terms) > 1:
+            # undated article: the title in front says which office is meant
+            # ("European Council President Donald Tusk" is not Poland's prime minister)
+            words = set(title.split())
+            best = max(person.terms, key=lambda t: (len(words & set(t.office.lower().split())), t.end or date.max))
+            if words & set(best.office.lower().split()):
+                code = best.code
         country = self.dictionary.country_of_code(code)
         role = code[3:6] if country and len(code) > 3 else None
         return Hit(p.start, p.end, code, "person", country, role, person.name, via=via, person=person,
@@ -592,6 +634,20 @@ class ActorResolver:
             for hit in self._single_hits(doc, piece, day):
                 hit.via = f"fuzzy:{text}~{key}"
                 out.append(hit)
+                covered.update(range(hit.start, hit.end))
+        # a misspelt country the NER missed altogether ("Ethopia has agreed ...")
+        for tok in doc[lo:hi]:
+            if tok.i in covered or tok.pos_ != "PROPN" or len(tok.text) < 6 or not tok.is_alpha \
+                    or tok.ent_type_ in ("PERSON", "ORG"):
+                continue
+            key = self.fuzzy_key(tok.text, "GPE", cutoff=90)
+            if key is None:
+                continue
+            piece = _Piece(tok.i, tok.i + 1, [r for r in self._names[key] if r.kind == "country"])
+            if piece.readings:
+                for hit in self._single_hits(doc, piece, day):
+                    hit.via = f"fuzzy:{tok.text}~{key}"
+                    out.append(hit)
         return out
 
     def fuzzy_key(self, text: str, label: str, cutoff: int = 88) -> str | None:
@@ -667,6 +723,47 @@ def _longest_first(spans: list[tuple[int, int, bool, str]]) -> list[tuple[int, i
     return sorted(out)
 
 
+_PLACE_KINDS = ("country", "adjective", "capital", "city")
+
+
+def _disambiguate_places(pieces: list[_Piece]) -> None:
+    """A place name listed for two countries ("Tripoli": Libya's capital, a Lebanese city;
+    "Georgia": the country, a US state) takes the reading whose country the rest of the text
+    names most.  A reading marked ambiguous ("~") counts only other non-capital cities as
+    evidence -- "Atlanta" makes Georgia a state, "the U.S." or "Washington" does not, as both
+    turn up in any story on Georgia the country.  Ties keep the file order (countries first)."""
+    def countries(p):
+        return {r.code for r in p.readings if r.kind in _PLACE_KINDS}
+
+    plain = [next(iter(countries(p))) for p in pieces if len(countries(p)) == 1]
+    cities = [next(iter(countries(p))) for p in pieces if len(countries(p)) == 1 and p.primary.kind == "city"]
+    for p in pieces:
+        if len(countries(p)) < 2:
+            continue
+
+        def evidence(r):
+            pool = cities if r.ambiguous else plain
+            return pool.count(r.code) if r.kind in _PLACE_KINDS else -1
+
+        best = max(p.readings, key=evidence)  # max keeps the first of equals
+        p.readings = [best] + [r for r in p.readings if r is not best]
+
+
+def _doc_of(doc_or_span):
+    from spacy.tokens import Span
+
+    return doc_or_span.doc if isinstance(doc_or_span, Span) else doc_or_span
+
+
+def _person_entity_after(doc, i: int) -> tuple[int, str | None]:
+    """(end, text) of a PERSON entity starting at token ``i``, possessive trimmed."""
+    if i < len(doc) and doc[i].ent_type_ == "PERSON" and doc[i].ent_iob_ == "B":
+        ent = _entity_at(doc, i)
+        if ent is not None and _content_end(ent) > i:
+            return _content_end(ent), doc[i:_content_end(ent)].text
+    return i, None
+
+
 def _entity_at(doc, i: int):
     for ent in doc.ents:
         if ent.start <= i < ent.end:
@@ -682,9 +779,10 @@ def _content_end(ent) -> int:
     return end
 
 
-def _adjacent(doc, left: _Piece, right: _Piece) -> bool:
+def _adjacent(doc, left: _Piece, right: _Piece, content: bool = True) -> bool:
     """Two pieces belong to one noun phrase: nothing between them but possessives and a few
-    modifiers, and not across a sentence boundary."""
+    modifiers (with ``content``, also up to two nouns or adjectives: "Canadian Import
+    Tribunal"), and not across a sentence boundary."""
     if left.end > right.start:
         return False
     gap = doc[left.end:right.start]
@@ -697,7 +795,7 @@ def _adjacent(doc, left: _Piece, right: _Piece) -> bool:
         if tok.lower_ in _GLUE_WORDS or tok.lower_ in _FORMER:
             continue
         # "Canadian Import Tribunal", "U.S. Energy Secretary", "Japanese auto companies"
-        if tok.pos_ in ("ADJ", "NOUN", "PROPN") and tok.ent_type_ != "PERSON" and tok.is_alpha:
+        if content and tok.pos_ in ("ADJ", "NOUN", "PROPN") and tok.ent_type_ != "PERSON" and tok.is_alpha:
             content += 1
             if content <= 2:
                 continue

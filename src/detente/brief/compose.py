@@ -29,17 +29,16 @@ MAX_EVENT_REFS = 5
 QUOTE_CHARS = 360
 DISAGREEMENT = {"date": "its date", "modality": "whether it took place"}
 
-# Section of each dimension that event merging / dimensions_of tag (the part before ':' of
-# 'economic:energy').  Sanctions are economic pressure; legal and humanitarian matters are
-# conducted between governments, so they sit with diplomacy.
+# Section of each dimension detente.relations.dimensions tags (the part before ':' of
+# 'economic:energy').  Sanctions (with the legal measures the tagger files under them) are
+# economic pressure; humanitarian matters (aid, refugees, prisoners) are settled between
+# governments, so they sit with diplomacy.
 DIMENSION_SECTION = {
     "diplomatic": "diplomatic",
-    "legal": "diplomatic",
-    "sanctions": "economic",
     "humanitarian": "diplomatic",
     "military": "military",
-    "security": "military",
     "economic": "economic",
+    "sanctions": "economic",
 }
 TOPICAL = (
     ("diplomatic", "Diplomatic and strategic", "diplomatic or strategic"),
@@ -85,7 +84,7 @@ class Composer:
         text = f"{self.sides(fact)}: {code_name(fact.code)} (CAMEO {fact.code})"
         if topics:
             text += f" on {join_names(topics)}"
-        place = next((r for r in fact.reports if r.place), None)
+        place = fact.primary if fact.primary.place else next((r for r in fact.reports if r.place), None)
         if place is not None:
             country = actor_name(place.place_country) if place.place_country else None
             if country and country.lower() == place.place.lower():
@@ -116,10 +115,7 @@ class Composer:
     def attribution(fact: Fact) -> Optional[str]:
         """'according to CNA and Wikipedia': who the article says the statement comes from."""
         names = list(dict.fromkeys(fact.asserted_by + fact.cited_sources))
-        if not names:
-            return None
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"according to {listed}"
+        return f"according to {join_names(names)}" if names else None
 
     def event_statement(self, fact: Fact, quote: bool = True, topics: Sequence[str] = ()) -> Statement:
         ids = {r.id for r in fact.reports}
@@ -165,6 +161,9 @@ class Composer:
                 f"{_count(d.n_articles, 'article')}){span}")
         if d.n_articles > len(d.article_ids):
             text += f"; the {len(d.article_ids)} articles with most reports are cited"
+        if d.covered_from:
+            text += (f". The sections below cover the events reported from "
+                     f"{d.covered_from.isoformat()} on")
         return Statement(text=text + ".", refs=self.refs.cite(d.article_ids))
 
     def headline(self) -> Section:
@@ -245,9 +244,11 @@ class Composer:
     def count_statement(self, facts: Sequence[Fact], adjective: str) -> Statement:
         by_modality = Counter(f.modality for f in facts)
         parts = ", ".join(f"{n} {m}" for m, n in sorted(by_modality.items(), key=lambda kv: (-kv[1], kv[0])))
+        since = (f"From {self.data.covered_from.isoformat()} on, " if self.data.covered_from else "")
+        text = (f"{_count(len(facts), 'event')} between {self.a_name} and {self.b_name} "
+                f"{'is' if len(facts) == 1 else 'are'} {adjective} ({parts}).")
         return Statement(
-            text=f"{_count(len(facts), 'event')} between {self.a_name} and {self.b_name} "
-                 f"{'is' if len(facts) == 1 else 'are'} {adjective} ({parts}).",
+            text=since + text if since else text,
             refs=self.aggregate_refs(facts))
 
     def reactions(self) -> Section:
@@ -256,7 +257,7 @@ class Composer:
         if not facts:
             section.statements.append(self.none(
                 f"No third party's event aimed at {self.a_name} or {self.b_name} is reported "
-                f"alongside their own events."))
+                f"beside their own events or within days of them."))
             return section
         by_actor = Counter(actor_name(f.primary.source_key) for f in facts)
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(by_actor.items(), key=lambda kv: (-kv[1], kv[0])))

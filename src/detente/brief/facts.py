@@ -8,7 +8,9 @@ can show.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Iterable, Optional
 
 from ..relations.common import RelationsError
@@ -18,7 +20,7 @@ from ..store import Store
 
 # How many reports a brief reads at most per question it asks the store.  A brief lists a few
 # dozen events; the caps only bound the cost on very large dyads (USA-CHN in a GDELT-sized store).
-MAX_WINDOW_REPORTS = 3000
+MAX_WINDOW_REPORTS = 1000
 MAX_REACTION_REPORTS = 1000
 MAX_NEAR_REACTIONS = 40
 HISTORY_PER_YEAR = 6
@@ -114,7 +116,7 @@ class Fact:
     def __post_init__(self) -> None:
         self.reports.sort(key=lambda r: r.order)
 
-    @property
+    @cached_property
     def primary(self) -> Report:
         """The report that speaks for the fact: the merged event's representative when there is
         one, else the most precisely dated report, then the earliest."""
@@ -208,6 +210,9 @@ class DyadFacts:
     a: str
     b: str
     since: Optional[dt.date]
+    # Set when the dyad has more reports than a brief reads: the sections then cover the
+    # events from this day on (whole days), the summary and the trend still count them all.
+    covered_from: Optional[dt.date]
     facts: list[Fact]                 # the dyad's own events in the window, both directions
     history: list[Fact]               # key dated events (before the window when there is one)
     reactions: list[Fact]             # third parties' events aimed at a or b, near the dyad's own
@@ -234,11 +239,34 @@ def window_condition(since: Optional[dt.date]) -> tuple[str, list[Any]]:
             [since, since, since])
 
 
+def _joins_for(*clauses: str) -> str:
+    """The joins a query over ``events e`` needs: articles (``a.``) and merge members (``m.``)
+    only when its clauses read them; on a large store an unneeded join costs a full scan."""
+    text = " ".join(clauses)
+    joins = ""
+    if re.search(r"\ba\.", text):
+        joins += " LEFT JOIN articles a ON a.id = e.article_id"
+    if re.search(r"\bm\.", text):
+        joins += " LEFT JOIN event_merge_members m ON m.event_id = e.id"
+    return joins
+
+
 def _reports(store: Store, where: str, params: list[Any], order: str, limit: int,
              qualify: str = "") -> list[Report]:
-    sql = (f"SELECT {_COLUMNS} {_FROM} "
-           f"WHERE {where} {qualify} ORDER BY {order} LIMIT {int(limit)}")
-    return [Report(**row) for row in store.query(sql, params)]
+    """Reports matching ``where``, in ``order``, at most ``limit``.
+
+    Two steps, because on a large store the cost is in carrying wide rows (sentences) through
+    joins and sorts: first only the ids are chosen (joining articles and merge members only when
+    the condition or order reads them), then the full rows of those few ids are read."""
+    joins = _joins_for(where, order, qualify)
+    ids = [row[0] for row in store.con.execute(
+        f"SELECT e.id FROM events e{joins} WHERE {where} {qualify} ORDER BY {order} "
+        f"LIMIT {int(limit)}", params).fetchall()]
+    if not ids:
+        return []
+    rows = store.query(f"SELECT {_COLUMNS} {_FROM} WHERE e.id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    rank = {event_id: i for i, event_id in enumerate(ids)}
+    return sorted((Report(**row) for row in rows), key=lambda r: rank[r.id])
 
 
 def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = None,
@@ -251,6 +279,13 @@ def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = Non
 
     current = _reports(store, f"{dyad} AND {window}", dyad_params + window_params,
                        newest_first, MAX_WINDOW_REPORTS)
+    covered_from = None
+    if len(current) >= MAX_WINDOW_REPORTS:
+        # Too many to read: keep whole days only, so that what the brief counts per section
+        # is exact "since <day>" (the cut may have split the oldest day read).
+        oldest = min(r.sort_day for r in current if r.sort_day)
+        current = [r for r in current if r.sort_day and r.sort_day > oldest]
+        covered_from = min((r.sort_day for r in current), default=None)
 
     # History: a few of the most intense dated events per year (the coder dates "the first since
     # 2000" to 2000), so a long dyad still yields a readable timeline.
@@ -270,14 +305,14 @@ def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = Non
         f"SELECT count(*) AS n, count(DISTINCT coalesce(m.merged_id, e.id)) AS n_events, "
         f"count(DISTINCT e.article_id) AS n_articles, "
         f"arg_min(e.date, e.event_day) AS first_date, arg_max(e.date, e.event_day) AS last_date "
-        f"{_FROM} WHERE {dyad} AND {window}",
+        f"FROM events e {_joins_for(window, 'm.')} WHERE {dyad} AND {window}",
         dyad_params + window_params)[0]
     sample = [r["article_id"] for r in store.query(
-        f"SELECT e.article_id, count(*) AS n FROM events e LEFT JOIN articles a ON a.id = e.article_id "
+        f"SELECT e.article_id, count(*) AS n FROM events e {_joins_for(window)} "
         f"WHERE {dyad} AND {window} GROUP BY e.article_id ORDER BY n DESC, e.article_id LIMIT 3",
         dyad_params + window_params)]
 
-    out = DyadFacts(a=a, b=b, since=since, facts=group_reports(current),
+    out = DyadFacts(a=a, b=b, since=since, covered_from=covered_from, facts=group_reports(current),
                     history=group_reports(history), reactions=group_reports(reactions, join_targets=True),
                     n_reports=stats["n"], n_events=stats["n_events"], n_articles=stats["n_articles"],
                     first_date=stats["first_date"], last_date=stats["last_date"], article_ids=sample)
@@ -301,13 +336,15 @@ def _attach_merged(store: Store, facts: list[Fact]) -> None:
         merged_id = fact.reports[0].merged_id
         if merged_id in rows:
             fact.merged = rows[merged_id]
+            fact.__dict__.pop("primary", None)  # the merged row now speaks for the reports
 
 
 def planned_outcome(store: Store, fact: Fact) -> Optional[Fact]:
     """The occurred event that event merging linked a planned one to (it took place)."""
     if not fact.planned_link:
         return None
-    found = _reports(store, "m.merged_id = ?", [fact.planned_link],
+    found = _reports(store, "e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id = ?)",
+                     [fact.planned_link],
                      "e.event_day NULLS LAST, e.article_id, e.sentence_index, e.id", MAX_WINDOW_REPORTS)
     if not found:
         return None
@@ -338,8 +375,8 @@ def _reactions(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple[
     dyad, dyad_params = dyad_condition(a, b)
     window, window_params = window_condition(since)
     where = (f"{TARGET_KEY} IN (?, ?) AND {SOURCE_KEY} IS NOT NULL AND {SOURCE_KEY} NOT IN (?, ?) "
-             f"AND e.article_id IN (SELECT e.article_id FROM events e LEFT JOIN articles a "
-             f"ON a.id = e.article_id WHERE {dyad} AND {window}) AND {window}")
+             f"AND e.article_id IN (SELECT e.article_id FROM events e {_joins_for(window)} "
+             f"WHERE {dyad} AND {window}) AND {window}")
     order = f"{SORT_DAY} DESC NULLS LAST, e.article_id, e.sentence_index, e.id"
     found = _reports(store, where, [a, b, a, b] + dyad_params + window_params + window_params,
                      order, MAX_REACTION_REPORTS)
@@ -352,10 +389,11 @@ def _reactions(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple[
     by_id = {r.event.id: r for r in near}
     if by_id:
         ids = sorted(by_id)
-        column = "m.merged_id" if merged else "e.id"
+        marks = ", ".join("?" for _ in ids)
+        members = (f"e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id IN ({marks}))"
+                   if merged else f"e.id IN ({marks})")
         have = {r.id for r in found}
-        extra = _reports(store, f"{column} IN ({', '.join('?' for _ in ids)})", ids, order,
-                         MAX_REACTION_REPORTS)
+        extra = _reports(store, members, ids, order, MAX_REACTION_REPORTS)
         found += [r for r in extra if r.id not in have]
     return found, by_id
 
@@ -368,7 +406,8 @@ def facts_for(store: Store, summaries: Iterable[Any]) -> list[Fact]:
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
-    found = _reports(store, f"(m.merged_id IN ({marks}) OR e.id IN ({marks}))", ids + ids,
+    found = _reports(store, f"(e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id "
+                     f"IN ({marks})) OR e.id IN ({marks}))", ids + ids,
                      "e.article_id, e.sentence_index, e.id", MAX_WINDOW_REPORTS)
     groups: dict[str, list[Report]] = {}
     for r in found:
@@ -401,7 +440,7 @@ def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
               f"AND e.id NOT IN ({', '.join('?' for _ in fact.reports)})")
     params += [r.id for r in fact.reports]
     if fact.merged:  # other reports of the same event are not an earlier event
-        where += " AND m.merged_id IS DISTINCT FROM ?"
+        where += " AND e.id NOT IN (SELECT event_id FROM event_merge_members WHERE merged_id = ?)"
         params.append(fact.merged["id"])
     anchor = fact.event_day or p.article_day
     if anchor is not None:

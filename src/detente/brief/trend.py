@@ -93,8 +93,9 @@ def _overview(c: Composer, store: Store, periods: list[Period], freq: str) -> li
     conflict = sum(p.conflict for p in active)
     tops = sorted((e for p in active for e in p.top_events[:1]),
                   key=lambda e: (-e.score, e.event_day or dt.date.min, e.id))
-    counts = (f"{_count(n, 'dated event')} between {c.a_name} and {c.b_name} "
-              f"({coop} cooperative, {conflict} conflictual)")
+    # The series counts what happened (occurred or claimed), not plans or hypotheses.
+    counts = (f"{_count(n, 'dated occurred or claimed event')} between {c.a_name} and "
+              f"{c.b_name} ({coop} cooperative, {conflict} conflictual)")
     if len(periods) == 1:
         text = f"Counted by {freq}, all {counts} fall in {periods[0].label}."
     else:

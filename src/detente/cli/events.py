@@ -88,11 +88,26 @@ def eval_cmd(
     as_json: bool = typer.Option(False, "--json", help="one JSON object per file"),
     predictions: Optional[Path] = typer.Option(None, "--save-predictions",
                                                help="folder to write each file's predictions to"),
+    cv: int = typer.Option(0, "--cv", help="K: cross-validate the learned classifier over the gold "
+                           "files (K folds) so it never helps code a sentence it was trained on"),
 ) -> None:
     """Score the coder on gold-coded sentences, with the reference scorer's metrics."""
     from ..events.coder import Coder
-    from ..events.evaluate import GoldFileError, evaluate_file, format_scores
+    from ..events.evaluate import GoldFileError, cross_validate_coder, evaluate_file, format_scores
 
+    if cv:
+        from ..config import shared_dir
+
+        shared = shared_dir()
+        codebooks = shared / "codebooks" if shared and (shared / "codebooks").is_dir() else None
+        try:
+            results = cross_validate_coder(gold, folds=cv, codebook_dir=codebooks, progress=_err)
+        except GoldFileError as exc:
+            _err(str(exc))
+            raise typer.Exit(2)
+        for name, scores in results.items():
+            typer.echo(f"{name} (classifier {cv}-fold cross-validated): {format_scores(scores)}")
+        raise typer.Exit(0)
     coder = Coder()
     status = 0
     for path in gold:

@@ -33,7 +33,9 @@ _DASH_CREDIT = re.compile(r"(?:^|\s)[-–—]{1,2}\s*([A-Z][\w&.]*(?:\s+[A-Z][\w
 _SOURCE_LINE = re.compile(r"^\s*(?:sources?|via|credit)\s*:\s*(.+?)\s*\.?\s*$", re.I)
 # "MOSCOW (Reuters) -", "Washington (CNN) President ...", "(CNN) Russia's ...": the agency
 # of a dateline covers the whole article.  Without a dash, only an agency-like name counts.
-_DATELINE = re.compile(r"^\s*(?:[A-Z][A-Za-z .,'’-]{1,60}?\s*)?\(([^()\n]{2,40})\)\s*([-–—:])?")
+_DATELINE = re.compile(r"^\s*[A-Z][A-Za-z .,'’-]{1,60}?\s*\(([^()\n]{2,40})\)\s*[-–—:]")
+_BARE_DATELINE = re.compile(r"^\s*(?:[A-Z][\w.'’-]*(?:,?\s+[A-Z][\w.'’-]*){0,3}\s*)?"
+                            r"\(([^()\n]{2,40})\)\s")
 # Wire services and outlets commonly credited with a bare dash ("- AP"); an all-capital
 # acronym is accepted too.
 _AGENCIES = {
@@ -153,15 +155,19 @@ def _dedup(names: Iterable[str]) -> list[str]:
 
 def document_citations(doc: Doc) -> dict[int, list[str]]:
     """Sentence index (position in ``doc.sents``) -> sources cited for it: at the end of the
-    sentence, at the end of its paragraph, or in the article's dateline.  Sentences citing
-    nothing are absent.  Cached on the Doc."""
+    sentence, at the end of its paragraph (of each paragraph, when the segmenter ran a
+    sentence across a break), or in the article's dateline.  A citation alone on its own line
+    ("(CNA)", "Source: Reuters") closes the paragraph above it.  Sentences citing nothing are
+    absent.  Cached on the Doc; a Doc without sentence boundaries gives {}."""
     cached = doc.user_data.get("detente.citations")
     if cached is not None:
         return cached
+    if not doc.has_annotation("SENT_START"):
+        return {}
     text = doc.text
     paragraphs = _paragraphs(text)
     closing: list[list[str]] = []
-    for i, (start, end) in enumerate(paragraphs):
+    for start, end in paragraphs:
         body = text[start:end]
         cites = _trailing_citations(body)
         if cites and _is_citation_only(body) and closing:
@@ -171,7 +177,10 @@ def document_citations(doc: Doc) -> dict[int, list[str]]:
     dateline: list[str] = []
     for start, end in paragraphs[:3]:
         m = _DATELINE.match(text[start:end])
-        if m and (m.group(2) or _agency_like(m.group(1))):
+        if m is None:
+            m = _BARE_DATELINE.match(text[start:end])
+            m = m if m and _agency_like(m.group(1)) else None
+        if m:
             dateline = _source_names(m.group(1))
             break
     result: dict[int, list[str]] = {}

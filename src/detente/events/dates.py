@@ -455,6 +455,12 @@ def _is_future(tok: Token) -> bool:
     return False
 
 
+# "greets Chavez upon his arrival in Havana in December 1994": an event noun after these
+# prepositions sets the time of the verb, so its date is the verb's too.
+_TIME_ANCHORING = {"during", "upon", "on", "at", "following", "throughout", "amid", "after",
+                   "before", "since"}
+
+
 def _owner(sent: Span, mention: DateMention, trigger: Token) -> Token | None:
     """The clause (verb) or the trigger the expression hangs from."""
     span = sent.doc.char_span(mention.start, mention.end, alignment_mode="expand")
@@ -466,14 +472,25 @@ def _owner(sent: Span, mention: DateMention, trigger: Token) -> Token | None:
     # The expression's own head word: the token whose head lies outside it.
     inside = {t.i for t in span}
     tok = next((t for t in words if t.head.i not in inside), words[0])
+    # A noun inside a prepositional phrase on the way up claims the expression for itself:
+    # in "compared with the attack on the mall in September", September dates the attack,
+    # not the verb above it.  (The trigger itself may be such a noun, so it is checked first.)
+    nested_noun: Token | None = None
     for _ in range(12):
         head = tok.head
         if head.i == tok.i:
-            return tok if tok.pos_ in ("VERB", "AUX") or tok.i == trigger.i else None
+            break
         tok = head
-        if tok.i == trigger.i or tok.pos_ in ("VERB", "AUX"):
-            return tok
-    return None
+        if tok.i == trigger.i:
+            # A nominal trigger owns what its own phrase contains ("a meeting between the two
+            # leaders in September 2023"); a verb does not own its nouns' dates.
+            return tok if nested_noun is None or trigger.pos_ in ("NOUN", "PROPN") else nested_noun
+        if tok.pos_ in ("VERB", "AUX"):
+            return nested_noun or tok
+        if nested_noun is None and tok.pos_ in ("NOUN", "PROPN") and tok.dep_ == "pobj" \
+                and tok.head.lower_ not in _TIME_ANCHORING:
+            nested_noun = tok
+    return nested_noun or (tok if tok.pos_ in ("VERB", "AUX") else None)
 
 
 def _trigger_clauses(trigger: Token) -> tuple[set[int], set[int]]:

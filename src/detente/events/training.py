@@ -38,6 +38,9 @@ CODEBOOK_FILE = "cameo_manual_verb_codebook.jsonl"
 PENTA_SET = "conflibert-penta"  # the set whose CV penta accuracy picks the estimator
 # fuzz.ratio at or above this makes two sentences one CV group (near-duplicates).
 NEAR_DUPLICATE = 90.0
+# A root with fewer labelled sentences than this cannot be learned (nor calibrated); the root
+# model leaves it out and the coder falls back to its dictionary for it.
+MIN_ROOT_EXAMPLES = 3
 
 
 class TrainingDataError(ValueError):
@@ -261,8 +264,9 @@ def cross_validate(candidate: str, gold: list[Example], Xg: np.ndarray,
         rtest = test[has_root[test]]
         if len(rtest):
             rX = np.concatenate([Xg[rtrain], Xe]) if len(Xe) else Xg[rtrain]
-            rm = _fit(candidate, rX, np.concatenate([roots[rtrain], re_]).astype(str),
-                      char_ngrams)
+            ry = np.concatenate([roots[rtrain], re_]).astype(str)
+            keep = np.isin(ry, _learnable_roots_labels(ry))
+            rm = _fit(candidate, rX[keep], ry[keep], char_ngrams)
             flat = rm.predict_proba(Xg[rtest])
             H = combine_hierarchical(flat, list(rm.classes_), P[rtest],
                                      [int(c) for c in pm.classes_])
@@ -284,6 +288,14 @@ def cross_validate(candidate: str, gold: list[Example], Xg: np.ndarray,
         root_flat_acc=float((root_flat[has_root] == roots[has_root]).mean()) if has_root.any() else 0.0,
         n={o: int((origin == o).sum()) for o in dict.fromkeys(origin)},
         seconds=time.perf_counter() - t0)
+
+
+def _learnable_roots(examples: list[Example]) -> list[str]:
+    return _learnable_roots_labels([e.root for e in examples if e.root])
+
+
+def _learnable_roots_labels(labels) -> list[str]:
+    return sorted(r for r, n in Counter(labels).items() if n >= MIN_ROOT_EXAMPLES)
 
 
 def _version(gold: list[Example], extra: list[Example], chosen: str, char_ngrams: bool) -> str:
@@ -329,7 +341,8 @@ def train(gold_dir: Path, codebook_dir: Optional[Path] = None, *,
     X = np.concatenate([Xg, Xe]) if len(Xe) else Xg
     everything = gold + extra
     penta = _fit(best.candidate, X, np.array([e.penta for e in everything]), char_ngrams)
-    rooted = [i for i, e in enumerate(everything) if e.root]
+    learnable = set(_learnable_roots(everything))
+    rooted = [i for i, e in enumerate(everything) if e.root in learnable]
     root = _fit(best.candidate, X[rooted], np.array([everything[i].root for i in rooted]),
                 char_ngrams) if rooted else None
     for m in (penta, root):

@@ -9,13 +9,14 @@ event coding; ``clean_text(text)`` is the plain-text boilerplate remover both us
 from .clean import clean_text
 from .inputs import IngestError, iter_documents
 
-__all__ = ["clean_text", "iter_documents", "ingest", "IngestReport", "IngestError"]
+__all__ = ["clean_text", "iter_documents", "ingest", "ingest_documents", "IngestReport",
+           "IngestError"]
 
 
 def __getattr__(name: str):
     # The pipeline pulls in the store and datasketch; importing it lazily keeps
     # `from detente.ingest import clean_text` light for other stages.
-    if name in ("ingest", "IngestReport"):
+    if name in ("ingest", "ingest_documents", "IngestReport"):
         from . import pipeline
 
         return getattr(pipeline, name)

@@ -334,11 +334,11 @@ def _cluster_similar(members: Iterable[int], keysets: dict[int, set[str]],
             i = parent[i]
         return i
 
-    # Index documents by their long lines so only plausible pairs are compared.
+    # Index documents by their sentence-length lines so only plausible pairs are compared.
     by_line: dict[str, list[int]] = defaultdict(list)
     for i, keys in keysets.items():
         for k in keys:
-            if len(k) > 60:
+            if len(k) >= 30:
                 by_line[k].append(i)
     checked: set[tuple[int, int]] = set()
     for docs in by_line.values():

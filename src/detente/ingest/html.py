@@ -1,21 +1,27 @@
 """A web page to its article: main text (paragraphs, one per line) and metadata.
 
-trafilatura does the heavy lifting.  Three general steps on top of it make the text cleaner
-than trafilatura's default output (measured in ``bench/extraction.py``: Scrapinghub article
-benchmark and trafilatura's own evaluation set, see docs/benchmarks.md):
+trafilatura does the heavy lifting (parsing, main-block detection, metadata).  Four general
+steps on top of it make the text cleaner than trafilatura's default output, measured by
+``bench/extraction.py`` on the Scrapinghub article benchmark and on trafilatura's own evaluation
+set (docs/benchmarks.md, section "HTML extraction"):
 
 1. Two candidates, one choice.  trafilatura's precision mode prunes more page furniture
    (teasers, newsletter boxes, related-link lists) than its balanced mode, but now and then it
    prunes part of the article too.  When the precise text keeps at least half of what the
    balanced one found, the difference was furniture and the precise text wins; when it lost
    more than half, the pruning hit the article itself and the balanced text is kept.
-2. The headline is metadata, not body: a leading line that repeats the page title (or the
+2. Continuations.  Some pages split one article over several blocks (repeated "chunk"
+   containers between advertisements, or a paragraph left outside a block that malformed
+   markup closed early); those paragraphs are added back by Readability's sibling rule.
+3. The headline is metadata, not body: a leading line that repeats the page title (or the
    title minus its " | Site" part) is dropped, so the body starts with the first paragraph.
-3. Short lines that *are* page furniture in any of the main news languages ("Read more: ...",
-   "Sign up for our newsletter", "© 2019 ...", "12 comments", separator rules) are dropped.
+4. Short lines that *are* page furniture in any of the main news languages ("Read more: ...",
+   "Sign up for our newsletter", "(c) 2019 ...", "12 comments", separator rules) are dropped.
    Only short lines are judged, so a paragraph that mentions a newsletter stays.
 
-No rule names a site; every threshold is stated with its reason.
+A page whose text has no real paragraph left (a finished sentence, or a long run of words) has
+no article: :func:`extract_html` returns None.  No rule names a site; every threshold is
+stated with its reason.
 """
 from __future__ import annotations
 
@@ -42,11 +48,11 @@ logging.getLogger("htmldate").addHandler(logging.NullHandler())
 MAX_BYTES = 20_000_000
 # Step 1: the precise candidate must keep this share of the balanced candidate's words.
 MIN_PRECISE_SHARE = 0.5
-# Step 2: how many leading lines may be a repeated headline (a kicker can precede it) and how
+# Step 3: how many leading lines may be a repeated headline (a kicker can precede it) and how
 # similar (rapidfuzz ratio, 0-100) a line must be to the title to count as a repeat of it.
 HEADLINE_LINES = 2
 HEADLINE_SIMILARITY = 85
-# Step 3: furniture is judged only on lines up to this many words (and characters, for
+# Step 4: furniture is judged only on lines up to this many words (and characters, for
 # scripts written without spaces).
 CLUTTER_MAX_WORDS = 20
 CLUTTER_MAX_CHARS = 160
@@ -151,7 +157,7 @@ def _extract(html: str, url: str | None) -> ExtractedPage | None:
     meta = extract_metadata(tree, default_url=url)
     title = _clean_field(meta.title)
     text = clean_body(text, title)
-    if not text:
+    if not has_article_text(text):
         return None
     page_url = meta.url or url
     return ExtractedPage(
@@ -166,6 +172,27 @@ def _extract(html: str, url: str | None) -> ExtractedPage | None:
     )
 
 
+# "Article text" means at least one real paragraph: a finished sentence of a few words, or a
+# long run of words (a lede cut off without its full stop).  A page that yields only menu
+# labels ("Home", "World | Business | Sport") has none.
+SENTENCE_MIN_WORDS = 4
+PARAGRAPH_MIN_WORDS = 12
+# Scripts written without spaces (Chinese, Japanese) count characters instead of words.
+SENTENCE_MIN_CHARS = 15
+
+
+def has_article_text(text: str) -> bool:
+    for line in text.split("\n"):
+        line = line.strip()
+        n_words = _n_words(line)
+        if n_words >= PARAGRAPH_MIN_WORDS:
+            return True
+        if _SENTENCE_END.search(line) and (n_words >= SENTENCE_MIN_WORDS
+                                            or len(line) >= SENTENCE_MIN_CHARS):
+            return True
+    return False
+
+
 def _text_of(document: Any) -> str:
     return (getattr(document, "text", None) or "").strip() if document is not None else ""
 
@@ -178,7 +205,7 @@ def _n_words(text: str) -> int:
 
 
 def choose_candidate(balanced: str, precise: str) -> str:
-    """Step 1 (module docstring): the precise text unless it lost most of the balanced one."""
+    """Step 1 of the module docstring: the precise text unless it lost most of the balanced one."""
     if precise and _n_words(precise) >= MIN_PRECISE_SHARE * _n_words(balanced):
         return precise
     return balanced or precise
@@ -238,11 +265,9 @@ def rescue_continuations(tree: HtmlElement, text: str) -> str:
         return text
     order: dict[HtmlElement, int] = {}
     anchors: dict[str, HtmlElement] = {}
-    paragraphs = []
     for i, element in enumerate(tree.iter()):
         order[element] = i
         if element.tag == "p":
-            paragraphs.append(element)
             key = _key(_element_text(element))
             if key in wanted and key not in anchors:
                 anchors[key] = element
@@ -263,7 +288,8 @@ def rescue_continuations(tree: HtmlElement, text: str) -> str:
     for p in found:
         p_text = _element_text(p)
         p_key = _key(p_text)
-        if not p_key or p_key in known or is_furniture(p_text) or not _is_prose_paragraph(p, p_text):
+        if (not p_key or p_key in known or is_furniture(p_text)
+                or not _is_prose_paragraph(p, p_text)):
             continue
         additions.append((order[p], p_text))
         known += " " + p_key
@@ -307,7 +333,8 @@ def _chunk_paragraphs(block: HtmlElement) -> list[HtmlElement]:
         if parent is None:
             break
         level_sig = _signature(level)
-        same = [s for s in parent if s is not level and level_sig and _signature(s) == level_sig]
+        same = ([s for s in parent if s is not level and _signature(s) == level_sig]
+                if level_sig else [])
         chunks = [c for s in same for c in ([s] if level is block else s.iter(block.tag))
                   if _signature(c) == target]
         if chunks:
@@ -369,27 +396,29 @@ _FURNITURE = re.compile(r"""^[\W_]*(?:
 )""", re.I | re.X)
 # Copyright and rights footers, anywhere in a line of up to RIGHTS_MAX_WORDS words.
 _RIGHTS = re.compile(
-    r"(?:^[\W_]*(?:copyright|\u00a9|\u24d2|\(c\))|all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|"
-    r"tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados|무단\s*전재|無断転載)", re.I)
+    r"(?:^[\W_]*(?:copyright|\u00a9|\u24d2|\(c\))|all\s+rights\s+reserved"
+    r"|alle\s+rechte\s+vorbehalten|tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados"
+    r"|무단\s*전재|無断転載)", re.I)
 
 
 def is_furniture(line: str) -> bool:
-    """A line that is page furniture wherever it stands (step 3 of the module docstring)."""
+    """A line that is page furniture wherever it stands (step 4 of the module docstring)."""
     s = line.strip()
     if not _WORD.search(s) or not s.strip("_-\u2013\u2014*\u2022\u00b7.|"):
         return True  # separators: "___", "* * *", "- ", "|"
     n_words = _n_words(s)
     if n_words <= RIGHTS_MAX_WORDS and _RIGHTS.search(s):
         return True
-    return n_words <= CLUTTER_MAX_WORDS and len(s) <= CLUTTER_MAX_CHARS and bool(_FURNITURE.match(s))
+    return (n_words <= CLUTTER_MAX_WORDS and len(s) <= CLUTTER_MAX_CHARS
+            and bool(_FURNITURE.match(s)))
 
 
 _SPACES = re.compile(r"[^\S\n]+")
 
 
 def clean_body(text: str, title: str | None = None) -> str:
-    """Steps 2 and 3: one paragraph per line, whitespace collapsed, the repeated headline and
-    furniture lines dropped."""
+    """Steps 3 and 4 of the module docstring: one paragraph per line, whitespace collapsed, the
+    repeated headline and furniture lines dropped."""
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     start = 0

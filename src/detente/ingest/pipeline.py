@@ -59,6 +59,8 @@ class IngestReport:
     events: int = 0
     seconds: float = 0.0
     problems: list[IngestProblem] = field(default_factory=list)
+    # Article id of every document stored or found already stored, in input order.
+    article_ids: list[str] = field(default_factory=list)
     stopped: bool = False  # --strict stopped at the first failure
     coder_error: Optional[str] = None
 
@@ -175,13 +177,17 @@ class _Ingestor:
         return self._coder
 
     # -- windows and batches --------------------------------------------------------------
-    def process_window(self, docs: list[Document]) -> None:
+    def process_window(self, docs: list[Document], marks: Optional[list[int]] = None) -> None:
+        """``marks[i]``: input bytes read when document i was read, so the progress bar moves
+        as documents are written, not as the read-ahead window fills."""
         if not docs:
             return
+        marks = marks or [0] * len(docs)
         groups = [d.outlet or host_of(d.url) for d in docs]
         texts = remove_repeated_lines([d.text for d in docs], groups)
         kept: list[Document] = []
-        for doc, text in zip(docs, texts):
+        kept_marks: list[int] = []
+        for doc, text, mark in zip(docs, texts, marks):
             if not text.strip():
                 p = problem(doc.source_path or "?", "no text left after removing the outlet's "
                             "repeated template lines", kind="skipped")
@@ -190,11 +196,12 @@ class _Ingestor:
                 continue
             doc.text = text
             kept.append(doc)
+            kept_marks.append(mark)
         for start in range(0, len(kept), self.batch_size):
             self.write_batch(kept[start:start + self.batch_size])
+            self.display.written_upto(kept_marks[min(start + self.batch_size, len(kept)) - 1])
 
     def write_batch(self, docs: list[Document]) -> None:
-        con = self.store.con
         ids = [d.id for d in docs]
         existing = self._existing(ids)
         articles: list[dict[str, Any]] = []
@@ -223,7 +230,8 @@ class _Ingestor:
             articles.append(self._article_row(doc, aid, canonical, sig))
             if canonical == aid:
                 to_code.append((aid, doc.text, doc.date))
-        events = self._code(to_code, recheck_coding)
+        paths = {aid: doc.source_path for doc, aid in zip(docs, ids)}
+        events = self._code(to_code, recheck_coding, paths)
         with self.store.transaction():
             self._insert_articles(articles)
             new_sources = self._insert_sources(sources)
@@ -237,6 +245,7 @@ class _Ingestor:
         self.report.near_duplicate += counts["near_duplicate"]
         self.report.duplicate += counts["duplicate"]
         self.report.new_sources += new_sources
+        self.report.article_ids.extend(ids)
         self.report.coded += len(events)
         self.report.events += n_events
         self.display.articles_done(len(docs))
@@ -255,8 +264,8 @@ class _Ingestor:
             con.unregister("_ingest_ids")
         return {r[0]: r[1] or r[0] for r in rows}
 
-    def _code(self, items: list[tuple[str, str, Optional[str]]],
-              recheck: list[str]) -> list[tuple[str, list[Event]]]:
+    def _code(self, items: list[tuple[str, str, Optional[str]]], recheck: list[str],
+              paths: dict[str, Optional[str]]) -> list[tuple[str, list[Event]]]:
         if not self.code or not (items or recheck):
             return []
         coder = self.coder()
@@ -280,7 +289,21 @@ class _Ingestor:
             items = items + [(r[0], r[1], r[2]) for r in rows]
         if not items:
             return []
-        return list(coder.code_many(items))
+        try:
+            return list(coder.code_many(items))
+        except Exception:  # noqa: BLE001 - find the article at fault, code the others
+            pass
+        coded: list[tuple[str, list[Event]]] = []
+        for item in items:
+            try:
+                coded.extend(coder.code_many([item]))
+            except Exception as exc:  # noqa: BLE001
+                # The article is stored uncoded (no coded_articles row): a later run retries.
+                note = problem(paths.get(item[0]) or item[0], f"events not coded for article "
+                               f"{item[0]} ({type(exc).__name__}: {exc})", kind="skipped", count=0)
+                self.report.add_problem(note)
+                self.display.problem(note)
+        return coded
 
     @staticmethod
     def _article_row(doc: Document, aid: str, canonical: str,
@@ -363,16 +386,36 @@ def ingest(paths: Union[Iterable[PathLike], PathLike], db: Union[str, os.PathLik
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = list(paths)
+    display = Display(quiet=quiet, total_bytes=total_size(paths))
+    items = iter_documents(paths, progress=display.advance_bytes)
+    return _run(items, db, display, code=code, strict=strict, batch_size=batch_size,
+                coder_factory=coder_factory)
+
+
+def ingest_documents(items: Iterable[Union[Document, IngestProblem]],
+                     db: Union[str, os.PathLike, Store, None] = None, *, code: bool = True,
+                     strict: bool = False, quiet: bool = True, batch_size: int = 200,
+                     coder_factory: Optional[Callable[[], Any]] = None) -> IngestReport:
+    """Store documents that did not come from files (an HTTP upload, a crawler), with the same
+    cleaning, deduplication, linking and coding as :func:`ingest`.  ``report.article_ids``
+    gives each document's article id, in order."""
+    display = Display(quiet=quiet, total_bytes=None)
+    return _run(items, db, display, code=code, strict=strict, batch_size=batch_size,
+                coder_factory=coder_factory)
+
+
+def _run(items: Iterable[Union[Document, IngestProblem]], db, display: Display, *, code: bool,
+         strict: bool, batch_size: int, coder_factory: Optional[Callable[[], Any]]) -> IngestReport:
     started = time.monotonic()
     own_store = not isinstance(db, Store)
     store = db if isinstance(db, Store) else Store(db or default_db_path())
     report = IngestReport(db=store.path)
-    display = Display(quiet=quiet, total_bytes=total_size(paths))
     try:
         worker = _Ingestor(store, report, display, code=code, batch_size=batch_size,
                            coder_factory=coder_factory or _load_coder)
         window: list[Document] = []
-        for item in iter_documents(paths, progress=display.advance_bytes):
+        marks: list[int] = []
+        for item in items:
             if isinstance(item, IngestProblem):
                 report.add_problem(item)
                 display.problem(item)
@@ -381,13 +424,32 @@ def ingest(paths: Union[Iterable[PathLike], PathLike], db: Union[str, os.PathLik
                     break
                 continue
             window.append(item)
+            marks.append(display.bytes_read)
             if len(window) >= WINDOW:
-                worker.process_window(window)
-                window = []
-        worker.process_window(window)
+                worker.process_window(window, marks)
+                window, marks = [], []
+        worker.process_window(window, marks)
+        if report.coded:
+            _merge(store, report, display)
     finally:
         display.close()
         report.seconds = time.monotonic() - started
         if own_store:
             store.close()
     return report
+
+
+def _merge(store: Store, report: IngestReport, display: Display) -> None:
+    """Bring the merged-event tables (one row per real-world event across reports) up to date
+    with the events just coded; incremental, in its own transaction."""
+    try:
+        from ..relations.merge import merge_events
+    except ImportError:
+        return
+    try:
+        merge_events(store)
+    except Exception as exc:  # noqa: BLE001 - the articles and events are already committed
+        note = problem("merged events", f"not updated ({type(exc).__name__}: {exc}); run "
+                                        "`detente merge`", kind="skipped", count=0)
+        report.add_problem(note)
+        display.problem(note)

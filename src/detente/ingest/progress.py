@@ -17,6 +17,7 @@ class Display:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.articles = 0
+        self.bytes_read = 0
         self._progress = None
         self._task = None
         if not quiet and self.stream.isatty():
@@ -36,8 +37,14 @@ class Display:
             self._progress.start()
 
     def advance_bytes(self, n: int) -> None:
+        """Input bytes consumed by the readers (read ahead of writing)."""
+        self.bytes_read += n
+
+    def written_upto(self, mark: int) -> None:
+        """Documents read up to input byte ``mark`` are stored: the bar shows stored work, so
+        its ETA holds although the pipeline reads a window of documents ahead."""
         if self._progress is not None:
-            self._progress.update(self._task, advance=n)
+            self._progress.update(self._task, completed=max(mark, self._progress.tasks[0].completed))
 
     def articles_done(self, n: int) -> None:
         self.articles += n
@@ -56,5 +63,6 @@ class Display:
 
     def close(self) -> None:
         if self._progress is not None:
+            self._progress.update(self._task, completed=self.bytes_read)
             self._progress.stop()
             self._progress = None

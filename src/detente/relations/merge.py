@@ -305,9 +305,13 @@ def _buckets(lo: int, hi: int) -> Iterable[int]:
 # -- one merged row ---------------------------------------------------------------------------
 
 def _mode(values: Iterable[Any], tiebreak: Callable[[Any], Any] = lambda v: v) -> Any:
-    counts = Counter(v for v in values if v is not None)
-    if not counts:
+    vals = [v for v in values if v is not None]
+    if not vals:
         return None
+    first = vals[0]
+    if all(v == first for v in vals):  # the common case (one report, or all agree): no Counter
+        return first
+    counts = Counter(vals)
     top = max(counts.values())
     return min((v for v, n in counts.items() if n == top), key=tiebreak)
 
@@ -325,6 +329,8 @@ def _merged_row(block: str, c: _Cluster) -> tuple[dict[str, Any], list[dict[str,
     members = c.members
     anchor = members[0]
     merged_id = "m" + hashlib.sha256(anchor.id.encode("utf-8")).hexdigest()[:19]
+    if len(members) == 1:  # most events have one report: no votes to count
+        return _single_row(block, merged_id, anchor)
 
     # Code: the most reported (ties: the most specific, then the smallest).
     code = _mode((m.canon_code for m in members), tiebreak=lambda v: (-len(v), v))
@@ -401,6 +407,38 @@ def _merged_row(block: str, c: _Cluster) -> tuple[dict[str, Any], list[dict[str,
              "dimensions": combine_dimensions(m.code, m.keyword_tags)}
             for m, s in zip(members, c.similarity)]
     return merged, rows
+
+
+def _single_row(block: str, merged_id: str, r: _Report) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`_merged_row` for a one-report event: the report's own fields."""
+    row = r.row
+    dims = combine_dimensions(r.code, r.keyword_tags)
+    if r.canon_code != r.code:  # a lone "hosted" report is still stored as the visit
+        info = _cameo(r.canon_code)
+        scores = ((info.quad_class, info.goldstein, info.plover, info.plover_mode) if info else
+                  (row["quad_class"], row["goldstein"], row["plover"], row["plover_mode"]))
+        code_dims = combine_dimensions(r.canon_code, r.keyword_tags)
+    else:
+        scores = (row["quad_class"], row["goldstein"], row["plover"], row["plover_mode"])
+        code_dims = dims
+    precision = {0: "day", 1: "month", 2: "year"}.get(r.rank)
+    merged = {
+        "id": merged_id, "block": block, "source": r.source, "source_country": r.source_country,
+        "source_name": r.source_name, "target": r.target, "target_country": r.target_country,
+        "target_name": r.target_name, "code": r.canon_code, "root": r.canon_code[:2],
+        "quad_class": scores[0], "goldstein": scores[1], "plover": scores[2],
+        "plover_mode": scores[3], "modality": r.modality,
+        "date": row["date"] if precision else None, "date_precision": precision,
+        "event_day": dt.date.fromordinal(r.lo) if r.lo is not None else None,
+        "place": r.place, "place_country": r.place_country, "sentence": row["sentence"],
+        "article_id": r.article_id, "n_reports": 1, "n_articles": 1, "n_outlets": 0,
+        "outlets": [], "disagreement": False, "disagrees_on": [], "dimensions": code_dims,
+        "confidence": row["confidence"],
+    }
+    member = {"event_id": r.id, "merged_id": merged_id, "block": block,
+              "article_id": r.article_id, "similarity": 100.0, "fingerprint": r.fingerprint,
+              "dimensions": dims}
+    return merged, [member]
 
 
 def _representative(members: list[_Report]) -> _Report:
