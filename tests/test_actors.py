@@ -318,3 +318,15 @@ def test_spelling_and_typography(resolver, nlp):
     got = _codes(resolver, nlp, "Pro-Russian separatists and an anti-Syria journalist were paid US $50 million.")
     assert not any(code.startswith(("RUS", "SYR", "USA")) for _, code in got)
     assert _codes(resolver, nlp, "Lt. Gen. Prosper Avril resigned in Haiti.")[0] == ("Lt. Gen. Prosper Avril", "---MIL")
+
+
+def test_every_code_is_a_country_or_a_known_non_state_prefix():
+    d = ActorDictionary.load()
+    non_state = {"IGO", "NGO", "IMG", "INT", "WST", "EUR", "AFR", "ASA", "MEA", "LAM", "SAM", "NMR", "CRB",
+                 "BLK", "CAU", "CAS", "EEU", "CEU", "SEA", "SAS", "PGS", "SCN", "NAF", "WAF", "EAF", "SAF", "CFR"}
+    codes = [t.code for p in d.people.values() for t in p.terms] + [c for a in d.actors for c in a.codes]
+    codes += [r.fallback for r in d.roles.values() if r.fallback and r.fallback != "-"]
+    for code in codes:
+        assert code[:3] in d.countries or code[:3] in non_state, code
+    for p in d.people.values():
+        assert p.nationality in d.countries, p.name

@@ -129,6 +129,7 @@ def test_code_many_keeps_input_order(coder):
     "", "   \n\n ", "?!... ;;; --- !!!", "\x00\x01\x02\x07\x1b",
     "x" * 1_000_000,
     "Russland und Nordkorea unterzeichneten am Dienstag in Moskau ein umfassendes Abkommen über die Zusammenarbeit.",
+    "La Russie et la Corée du Nord ont signé un accord de coopération mardi à Moscou.",
     "俄罗斯和朝鲜周二签署了一项协议。",
 ])
 def test_bad_input_gives_no_event_and_no_crash(coder, text):
@@ -178,3 +179,49 @@ def test_classifier_supplies_the_root_when_no_trigger_matches(nlp):
     assert evs[0].confidence == pytest.approx(0.9)
     low = Coder(nlp=nlp, resolver=FakeResolver(), classifier=FakeClassifier("04", p=0.3), attributes=FAKE_ATTRIBUTES)
     assert low.code_document("a", text) == []
+
+
+def test_users_extend_the_verb_dictionary(nlp, tmp_path):
+    from detente.events.verbs import VerbDictionaryError, load_verbs
+
+    (tmp_path / "verbs.tsv").write_text("# my additions\nparley with\t040\tsym\n", encoding="utf-8")
+    verbs = load_verbs(extra_dirs=[tmp_path])
+    c = Coder(nlp=nlp, resolver=FakeResolver(), classifier=False, attributes=FAKE_ATTRIBUTES, verbs=verbs)
+    evs = c.code_document("a", "Chile parleyed with Peru on Monday about the border.")
+    assert triples(evs) == {("CHL", "PER", "040"), ("PER", "CHL", "040")}
+    (tmp_path / "verbs.tsv").write_text("parley with\t999\n", encoding="utf-8")
+    with pytest.raises(VerbDictionaryError, match=r"verbs.tsv:1: unknown CAMEO code"):
+        load_verbs(extra_dirs=[tmp_path])
+
+
+def test_every_dictionary_code_is_a_cameo_code():
+    from detente.events.cameo import CAMEO, cameo_info, compose, penta_class
+    from detente.events.verbs import default_verbs
+
+    verbs = default_verbs()
+    assert len(verbs) > 500
+    for plist in verbs.by_head.values():
+        for p in plist:
+            assert all(c in CAMEO for c in p.codes)
+    assert cameo_info("1951").goldstein == cameo_info("195").goldstein  # the parent rule
+    assert penta_class("163") == 3 and penta_class("042") == 1
+    assert compose("030", "073") == "0333" and compose("120", "0841") == "1243"
+
+
+def test_cameo_table_agrees_with_the_published_codebook(shared):
+    import csv
+
+    from detente.events.cameo import CAMEO
+
+    ref = {r["code"]: r for r in csv.DictReader(
+        open(shared / "codebooks" / "cameo_eventcodes.tsv", encoding="utf-8"), delimiter="\t")}
+    assert set(ref) == set(CAMEO)
+    for code, row in ref.items():
+        mine = CAMEO[code]
+        assert mine.root == row["root"] and mine.quad_class == int(row["quad_class"])
+        if row["goldstein"]:
+            assert mine.goldstein == float(row["goldstein"]), code
+        else:
+            assert mine.goldstein_source == "parent"
+        if row["plover_event"]:
+            assert mine.plover == row["plover_event"], code

@@ -49,15 +49,15 @@ def dominant_country(hits: list[Hit]) -> str | None:
 
 def resolve_hits(resolver, doc, hits: list[Hit], day: date | None) -> list[list[Hit]]:
     sents = list(doc.sents)
-    sent_of: dict[int, int] = {}
-    for si, sent in enumerate(sents):
-        for i in range(sent.start, sent.end):
-            sent_of[i] = si
+    sent_of = _SentenceIndex(sents)
     hits = sorted(hits, key=lambda h: (h.start, h.end))
     dominant = dominant_country(hits)
-    lower = [t.lower_ for t in doc]
-    # only these tokens can start a rule below, so the loops visit nothing else
-    starts = [i for i, w in enumerate(lower) if w in _FIRST_WORDS or w in _PRONOUNS or w in ("north", "south")]
+    lower = _Lower(doc)
+    # only these tokens can start a rule below, so the loops visit nothing else (found on the
+    # token array, without building Token objects for the whole article)
+    keys = doc.to_array("LOWER")
+    wanted = {doc.vocab.strings.add(w) for w in _START_WORDS}
+    starts = [i for i, k in enumerate(keys.tolist()) if k in wanted]
 
     # 1. roles without a country take the article's dominant country
     for h in hits:
@@ -112,7 +112,7 @@ def resolve_hits(resolver, doc, hits: list[Hit], day: date | None) -> list[list[
     hits = sorted(hits + extra, key=lambda h: (h.start, h.end))
     out: list[list[Hit]] = [[] for _ in sents]
     for h in hits:
-        out[sent_of.get(h.start, 0)].append(h)
+        out[sent_of.get(h.start)].append(h)
     return out
 
 
@@ -170,14 +170,51 @@ def _last_person(hits: list[Hit], i: int, si: int, sent_of, gender: str) -> Hit 
 
 
 _FIRST_WORDS = {p.split()[0] for p in _PAIR_PEOPLE + _PAIR_COUNTRIES + _ONE_COUNTRY}
+_START_WORDS = _FIRST_WORDS | set(_PRONOUNS) | {"north", "south"}
 
 
-def _phrase_at(lower: list[str], i: int, phrases) -> int:
-    if lower[i] not in _FIRST_WORDS:
-        return 0
-    for p in phrases:
-        words = p.split()
-        if lower[i:i + len(words)] == words:
+class _Lower:
+    """Lower-cased token texts, built on demand."""
+
+    def __init__(self, doc):
+        self.doc, self.cache = doc, {}
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self[i] for i in range(*key.indices(len(self.doc)))]
+        value = self.cache.get(key)
+        if value is None:
+            value = self.cache[key] = self.doc[key].lower_
+        return value
+
+
+class _SentenceIndex:
+    """Token index -> sentence number, by bisection over sentence starts."""
+
+    def __init__(self, sents):
+        self.starts = [s.start for s in sents]
+
+    def get(self, i: int, default: int = 0) -> int:
+        from bisect import bisect_right
+
+        n = bisect_right(self.starts, i) - 1
+        return n if n >= 0 else default
+
+
+_BY_FIRST: dict[tuple[str, ...], dict[str, list[tuple[str, ...]]]] = {}
+
+
+def _phrase_at(lower, i: int, phrases: tuple[str, ...]) -> int:
+    """Length in tokens of the phrase of ``phrases`` starting at token ``i``, else 0."""
+    index = _BY_FIRST.get(phrases)
+    if index is None:
+        index = _BY_FIRST[phrases] = {}
+        for p in phrases:
+            words = tuple(p.split())
+            index.setdefault(words[0], []).append(words)
+    n = len(lower.doc)
+    for words in index.get(lower[i], ()):
+        if i + len(words) <= n and all(lower[i + k] == w for k, w in enumerate(words[1:], 1)):
             return len(words)
     return 0
 

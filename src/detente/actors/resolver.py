@@ -219,6 +219,8 @@ class ActorResolver:
 
             self._nlp = load_nlp()
         self._ensure_matchers(self._nlp.vocab)
+        for label in _FUZZY_KINDS:
+            self._fuzzy_choices(label)
         return self
 
     # --- public API -------------------------------------------------------------------------
@@ -309,11 +311,17 @@ class ActorResolver:
         return True
 
     def _hyphen_parts(self, doc, lo: int, hi: int, pieces: Sequence["_Piece"]) -> list["_Piece"]:
+        from spacy.attrs import ORTH
+
         covered = {i for p in pieces for i in range(p.start, p.end)}
+        strings = doc.vocab.strings
+        orth = doc.to_array(ORTH)[lo:hi].tolist()
+        hyphenated = {h for h in set(orth) if "-" in strings[h] and len(strings[h]) >= 4}
         out = []
-        for tok in doc[lo:hi]:
-            if tok.i in covered or "-" not in tok.text or len(tok.text) < 4:
+        for offset, h in enumerate(orth):
+            if h not in hyphenated or lo + offset in covered:
                 continue
+            tok = doc[lo + offset]
             parts = list(_HYPHEN_PART.finditer(tok.text))
             for n, m in enumerate(parts):
                 part = m.group(0)
@@ -635,10 +643,19 @@ class ActorResolver:
                 hit.via = f"fuzzy:{text}~{key}"
                 out.append(hit)
                 covered.update(range(hit.start, hit.end))
-        # a misspelt country the NER missed altogether ("Ethopia has agreed ...")
-        for tok in doc[lo:hi]:
-            if tok.i in covered or tok.pos_ != "PROPN" or len(tok.text) < 6 or not tok.is_alpha \
-                    or tok.ent_type_ in ("PERSON", "ORG"):
+        # a misspelt country the NER missed altogether ("Ethopia has agreed ..."); candidates
+        # are picked on the token arrays so no Token objects are built for the whole text
+        from spacy.attrs import ENT_TYPE, IS_ALPHA, POS
+
+        arr = doc.to_array([POS, IS_ALPHA, ENT_TYPE])
+        propn = doc.vocab.strings["PROPN"]
+        skip = {doc.vocab.strings.add("PERSON"), doc.vocab.strings.add("ORG")}
+        for i in range(lo, hi):
+            pos, alpha, ent = arr[i].tolist()
+            if pos != propn or not alpha or ent in skip or i in covered:
+                continue
+            tok = doc[i]
+            if len(tok.text) < 6:
                 continue
             key = self.fuzzy_key(tok.text, "GPE", cutoff=90)
             if key is None:
@@ -653,12 +670,12 @@ class ActorResolver:
     def fuzzy_key(self, text: str, label: str, cutoff: int = 88) -> str | None:
         """The dictionary form closest to ``text`` (rapidfuzz ratio >= ``cutoff``, same first
         letter), among forms of the kinds an NER label can be; None when nothing is close."""
+        cache_key = (text, label, cutoff)
+        if cache_key in self._fuzzy_cache:
+            return self._fuzzy_cache[cache_key]
         norm = normalize_key(text)
         if len(norm) < 5:
             return None
-        cache_key = (norm, label, cutoff)
-        if cache_key in self._fuzzy_cache:
-            return self._fuzzy_cache[cache_key]
         from rapidfuzz import fuzz, process
 
         keys, norms = self._fuzzy_choices(label)

@@ -27,6 +27,8 @@ MAX_HEADLINE_LATEST = 3
 MAX_AGGREGATE_REFS = 5
 MAX_EVENT_REFS = 5
 QUOTE_CHARS = 360
+# "The first ... since <date>" is stated only across a gap at least this long.
+FIRST_SINCE_MIN_DAYS = 365
 DISAGREEMENT = {"date": "its date", "modality": "whether it took place"}
 
 # Section of each dimension detente.relations.dimensions tags (the part before ':' of
@@ -191,6 +193,9 @@ class Composer:
         before = previous_of_kind(self.store, fact)
         if before is None or not before.date:
             return []
+        anchor = fact.event_day or fact.primary.article_day
+        if anchor and before.event_day and (anchor - before.event_day).days < FIRST_SINCE_MIN_DAYS:
+            return []  # "the first since last week" is not news
         kind = f"{self.sides(before)} “{code_name(before.code)}” event (CAMEO {before.code[:3]})"
         if fact.modality == "planned":
             text = f"If it goes ahead, it will be the first {kind} on record since {before.date}"
@@ -214,8 +219,7 @@ class Composer:
 
     def history(self) -> Section:
         section = Section("history", "Historical context")
-        facts = sorted(self.data.history, key=lambda f: -f.weight)[:MAX_HISTORY]
-        facts.sort(key=lambda f: (f.event_day or dt.date.min, -f.weight))
+        facts = _spread_over_years(self.data.history, MAX_HISTORY)
         if self.data.since and facts:
             section.statements.append(Statement(
                 text=f"Key dated events between {self.a_name} and {self.b_name} before "
@@ -293,6 +297,21 @@ def compose_sections(composer: Composer, trend: Callable[[Composer], Section]) -
     sections += [composer.topical(key, title, adjective) for key, title, adjective in TOPICAL]
     sections += [composer.reactions(), trend(composer), composer.outlook()]
     return summary, sections
+
+
+def _spread_over_years(facts: Sequence[Fact], k: int) -> list[Fact]:
+    """At most ``k`` facts for a timeline, spread over the years: each year's weightiest first,
+    then each year's second, ...; returned oldest first."""
+    by_year: dict[int, list[Fact]] = {}
+    for f in facts:
+        by_year.setdefault(f.event_day.year if f.event_day else 0, []).append(f)
+    ranked = []
+    for year, items in by_year.items():
+        items.sort(key=lambda f: (-f.weight, f.event_day or dt.date.min, f.primary.order))
+        ranked += [(rank, -f.weight, -year, f) for rank, f in enumerate(items)]
+    ranked.sort(key=lambda t: t[:3])
+    chosen = [t[3] for t in ranked[:k]]
+    return sorted(chosen, key=lambda f: (f.event_day or dt.date.min, -f.weight, f.primary.order))
 
 
 def _sections_of(fact: Fact) -> set[str]:

@@ -280,12 +280,14 @@ def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = Non
     current = _reports(store, f"{dyad} AND {window}", dyad_params + window_params,
                        newest_first, MAX_WINDOW_REPORTS)
     covered_from = None
-    if len(current) >= MAX_WINDOW_REPORTS:
+    days = [r.sort_day for r in current if r.sort_day]
+    if len(current) >= MAX_WINDOW_REPORTS and days:
         # Too many to read: keep whole days only, so that what the brief counts per section
-        # is exact "since <day>" (the cut may have split the oldest day read).
-        oldest = min(r.sort_day for r in current if r.sort_day)
-        current = [r for r in current if r.sort_day and r.sort_day > oldest]
-        covered_from = min((r.sort_day for r in current), default=None)
+        # is exact "from <day> on" (the cut may have split the oldest day read).
+        oldest = min(days)
+        if oldest < max(days):
+            current = [r for r in current if r.sort_day and r.sort_day > oldest]
+        covered_from = min(r.sort_day for r in current if r.sort_day)
 
     # History: a few of the most intense dated events per year (the coder dates "the first since
     # 2000" to 2000), so a long dyad still yields a readable timeline.
@@ -491,6 +493,18 @@ def group_reports(reports: Iterable[Report], join_targets: bool = False) -> list
     for i, fact in enumerate(facts):
         for r in fact.reports:
             told.setdefault((r.article_id, r.sentence_index, r.code, r.modality, r.date), []).append(i)
+    # One article that mentions a plan (or a possibility) several times is describing one plan:
+    # "Putin's upcoming visit" in the lead and "the planned visit" in the conclusion.
+    plans: dict[tuple, list[int]] = {}
+    for i, fact in enumerate(facts):
+        for r in fact.reports:
+            if r.modality in ("planned", "hypothetical"):
+                plans.setdefault((r.article_id, r.source_key, r.target_key, r.code, r.modality,
+                                  r.date), []).append(i)
+    for members in plans.values():
+        for j in members[1:]:
+            if find(j) != find(members[0]):
+                parent[find(j)] = find(members[0])
     for members in told.values():
         for i in members:
             for j in members:

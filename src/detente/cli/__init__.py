@@ -18,7 +18,7 @@ app = typer.Typer(
 )
 
 # Modules that add commands to `app`.  A module that is not written yet is simply absent.
-_COMMAND_MODULES = ("ingest", "events", "relations", "brief", "web", "scale")
+_COMMAND_MODULES = ("ingest", "events", "relations", "brief", "train", "web", "scale")
 
 
 def _register() -> None:

@@ -97,7 +97,8 @@ def dyad(
         _warn_unmerged(store, reports)
         periods = dyad_series(store, ca, cb, date_from, date_to, freq=freq, directed=directed,
                               reports=reports, top=max(top, 10 if shifts else 0),
-                              dimension=dimension, roots=roots or None)
+                              dimension=dimension, roots=roots or None,
+                              articles=fmt == "json")
         found = find_shifts(periods) if shifts else []
     except RelationsError as exc:
         _fail(str(exc))
@@ -189,7 +190,8 @@ def align(
     store = _open(db, read_only=True)
     try:
         _warn_unmerged(store, reports)
-        result = align_api(store, code, date_from, date_to, k=k, reports=reports)
+        result = align_api(store, code, date_from, date_to, k=k, reports=reports,
+                           articles=fmt == "json")
     except RelationsError as exc:
         _fail(str(exc))
     finally:

@@ -78,8 +78,16 @@ _FUTURE_AUX = frozenset({"will", "would", "wo", "shall", "'ll"})
 _DEONTIC = frozenset({"must", "should", "ought"})
 _RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_ENGLISH_CUES = frozenset({"the", "of", "and", "to", "in", "a", "is", "was", "that", "for", "on",
-                           "with", "said", "by", "has", "have", "are", "were", "it", "as", "at"})
+_ENGLISH_CUES = frozenset({"the", "of", "and", "to", "in", "a", "an", "is", "was", "that", "for",
+                           "on", "with", "said", "by", "has", "have", "had", "are", "were", "it",
+                           "as", "at", "will", "would", "be", "been", "his", "her", "its", "their",
+                           "from", "after", "who", "which", "this", "not", "also", "but", "when"})
+# Frequent function words of other European languages written in Latin script.
+_FOREIGN_CUES = frozenset({"der", "die", "und", "das", "nicht", "ist", "mit", "für", "ein", "eine",
+                           "den", "dem", "le", "la", "les", "et", "des", "du", "une", "est", "pour",
+                           "dans", "el", "los", "las", "y", "que", "del", "por", "una", "con",
+                           "para", "il", "di", "che", "non", "per", "os", "em", "não", "het",
+                           "een", "van", "och", "att", "och", "w", "z", "na", "się", "je"})
 
 
 # ------------------------------------------------------------------------------------------
@@ -338,7 +346,18 @@ class Coder:
             code = compose("100", inside[0].code_choices[0]) if inside else "100"
             return _Found(m, (code,), tok, speaker, addressee)
         if inside:
-            return None  # the embedded event carries it, attributed to the speaker
+            # Reporting another party's violence is an accusation ("the US said ISIL had
+            # attacked Iraq" = 112 by the US against ISIL); reporting one's own is a claim of
+            # responsibility (015).  Other embedded events carry the report alone.
+            hostile = [f for f in inside if f.sources and penta_class(f.code_choices[0]) == 4]
+            if hostile:
+                own = {_country(a) for a in speaker}
+                accused = [a for a in hostile[0].sources if _country(a) not in own]
+                if accused:
+                    return _Found(m, ("112",), tok, speaker, accused)
+                if m.token.lemma_.lower() in ("claim", "admit", "acknowledge"):
+                    return _Found(m, ("015",), tok, speaker, hostile[0].targets)
+            return None
         # A statement with nothing codable in it is still an event (01), about another actor
         # when its subject is one; with no addressee it stays out of dyad analytics.
         return _Found(m, m.codes, tok, speaker, addressee)
@@ -508,15 +527,19 @@ def prepare_text(text: Any, article_id: str = "text") -> str:
 
 def looks_like_english(doc) -> bool:
     """Cheap language guard: the dictionary is English, and other languages only produce
-    spurious matches (and long parses for nothing)."""
+    spurious matches (and long parses for nothing).  Non-Latin script, or more function words
+    of other European languages than of English, means not English."""
     words = [t.lower_ for t in doc[:400] if t.is_alpha]
     if not words:
         return False
-    if len(words) < 12:
-        # Too short to judge by function words: require Latin script.
-        letters = [c for w in words for c in w]
-        return sum(c.isascii() for c in letters) >= 0.8 * len(letters)
-    return sum(w in _ENGLISH_CUES for w in words) >= 0.12 * len(words)
+    letters = [c for w in words for c in w]
+    if sum(c.isascii() for c in letters) < 0.7 * len(letters):
+        return False
+    english = sum(w in _ENGLISH_CUES for w in words)
+    foreign = sum(w in _FOREIGN_CUES for w in words)
+    if foreign > english:
+        return False
+    return english > 0 or len(words) < 12  # a short headline may have no function word
 
 
 def _is_clause(sent) -> bool:

@@ -134,9 +134,10 @@ def blocs(graph: nx.Graph, *, seed: int = 0, resolution: float = 1.0) -> list[li
 
 def align(source: Source, country: str, start: Any = None, end: Any = None, *, k: int = 5,
           reports: bool = False, modalities: Iterable[str] = DEFAULT_MODALITIES,
-          n_evidence: int = 3, seed: int = 0) -> Alignment:
+          n_evidence: int = 3, seed: int = 0, articles: bool = False) -> Alignment:
     """The ``k`` closest and ``k`` most hostile partners of ``country`` in the period, each with
-    its strongest events as evidence, and the country's bloc."""
+    its strongest events as evidence, and the country's bloc.  ``articles``: fill in the
+    evidence's article title, outlet, URL and date."""
     country = check_party(country, "country")
     mods = check_modalities(modalities)
     start_d, end_d = parse_day(start, "start"), parse_day(end, "end")
@@ -158,15 +159,15 @@ def align(source: Source, country: str, start: Any = None, end: Any = None, *, k
                      key=lambda p: (p.affinity, -p.n_events, p.country))[:k]
     if n_evidence > 0:
         t = EventTable(source, reports=reports)
-        _attach_evidence(t, country, closest, +1, start_d, end_d, mods, n_evidence)
-        _attach_evidence(t, country, hostile, -1, start_d, end_d, mods, n_evidence)
+        _attach_evidence(t, country, closest, +1, start_d, end_d, mods, n_evidence, articles)
+        _attach_evidence(t, country, hostile, -1, start_d, end_d, mods, n_evidence, articles)
     bloc = next((c for c in blocs(graph, seed=seed) if country in c), [country])
     return Alignment(country, start_d, end_d, closest, hostile, bloc)
 
 
 def _attach_evidence(t: EventTable, country: str, partners: list[Partner], sign: int,
                      start: Optional[dt.date], end: Optional[dt.date], mods: tuple[str, ...],
-                     n: int) -> None:
+                     n: int, articles: bool) -> None:
     """The strongest events between ``country`` and each partner whose Goldstein sign matches
     the relationship (cooperative evidence for partners, conflictual for adversaries)."""
     if not partners:
@@ -182,7 +183,8 @@ def _attach_evidence(t: EventTable, country: str, partners: list[Partner], sign:
         FROM {{t}} WHERE {where} GROUP BY 1""")
     from .series import fetch_events
 
-    by_id = {e.id: e for e in fetch_events(t, where, [i for r in rows for i in r["ids"]])}
+    by_id = {e.id: e for e in fetch_events(t, where, [i for r in rows for i in r["ids"]],
+                                           articles=articles)}
     by_partner = {r["partner"]: sorted((by_id[i] for i in r["ids"] if i in by_id),
                                        key=rank_key, reverse=True) for r in rows}
     for p in partners:

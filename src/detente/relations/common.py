@@ -150,11 +150,13 @@ class EventTable:
     def n_reports(self) -> str:
         return "n_reports" if self.merged else "1"
 
-    def summaries(self, rows: Iterable[dict[str, Any]]) -> list["EventSummary"]:
-        """EventSummary records from rows selected with :meth:`summary_columns`, with outlets
-        and titles filled in from the store's articles when the table has none."""
+    def summaries(self, rows: Iterable[dict[str, Any]], articles: bool = True) -> list["EventSummary"]:
+        """EventSummary records from rows selected with :meth:`summary_columns`; with
+        ``articles``, title, URL and date of the article (and, for a report, its outlets) are
+        filled in from the store."""
         out = [EventSummary.from_row(r) for r in rows]
-        self._fill_articles(out)
+        if articles:
+            self._fill_articles(out)
         return out
 
     def _fill_articles(self, events: list["EventSummary"]) -> None:

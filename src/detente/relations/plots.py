@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # before pyplot: never try a GUI backend on a server
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 import networkx as nx  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -126,9 +127,10 @@ def plot_network(graph: nx.Graph, blocs: Sequence[Sequence[str]] = (),
             size = 80 + 700 * math.sqrt(activity[n] / busiest)
             ax.scatter([pos[n][0]], [pos[n][1]], s=size, color=colour, edgecolors="white",
                        linewidths=1.2, zorder=2)
-            ax.annotate((names or {}).get(n, n), pos[n], xytext=(0, -(math.sqrt(size) / 2 + 7)),
+            # A white halo keeps labels legible where edges and nodes crowd.
+            ax.annotate((names or {}).get(n, n), pos[n], xytext=(0, -(math.sqrt(size) / 2 + 3)),
                         textcoords="offset points", ha="center", va="top", fontsize=8, color=INK,
-                        zorder=3)
+                        zorder=3, path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
         ax.margins(0.08)
         handles = [plt.Line2D([], [], color=WARMING, lw=2.5, label="net cooperation"),
                    plt.Line2D([], [], color=COOLING, lw=2.5, label="net conflict")]

@@ -53,10 +53,11 @@ class ReactorSummary:
 def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None, *,
               window: int = DEFAULT_WINDOW, dimension: Optional[str] = None,
               reports: bool = False, modalities: Iterable[str] = DEFAULT_MODALITIES,
-              limit: int = 20) -> list[Reaction]:
+              limit: int = 20, articles: bool = False) -> list[Reaction]:
     """Third parties' events aimed at ``a`` or ``b`` near the ``a``-``b`` dyad's own events,
     best first.  ``dimension`` restricts the anchors (e.g. ``military``: reactions to the
-    pair's military cooperation)."""
+    pair's military cooperation).  ``articles``: fill in each event's article title, outlet,
+    URL and date."""
     a, b = check_party(a, "a"), check_party(b, "b")
     if a == b:
         raise RelationsError(f"a and b are both {a}: a dyad needs two parties")
@@ -117,7 +118,8 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
         return []
     wanted = sorted({r["id"] for r in rows} | {r["anchor"] for r in rows})
     events = {e.id: e for e in t.summaries(t.records(
-        f"SELECT {t.summary_columns()} FROM {{t}} WHERE {in_sql('id', wanted)}"))}
+        f"SELECT {t.summary_columns()} FROM {{t}} WHERE {in_sql('id', wanted)}"),
+        articles=articles)}
     return [Reaction(reactor=r["reactor"], toward=r["toward"], event=events[r["id"]],
                      anchor=events[r["anchor"]], days=int(r["days"]), score=float(r["score"]))
             for r in rows]

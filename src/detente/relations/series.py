@@ -112,13 +112,18 @@ def event_filter(t: EventTable, a: str, b: Optional[str], *, start: Optional[dt.
                  end: Optional[dt.date], directed: bool, modalities: Iterable[str],
                  dimension: Optional[str] = None, roots: Optional[Iterable[str]] = None) -> str:
     """WHERE clause shared by the series, shifts and reactions (``end`` inclusive)."""
-    conds = ["event_day IS NOT NULL", f"modality IN {lit_list(tuple(modalities))}",
-             dyad_filter(a, b, directed)]
+    conds = ["event_day IS NOT NULL", f"modality IN {lit_list(tuple(modalities))}"]
     if b is not None and t.merged and "block" in t.columns:
-        # Redundant with the dyad condition, but a plain range on the column merged events are
-        # written in order of, so DuckDB skips every row group of other dyads (zone maps).
+        # Merged events are written block by block ('A|B|root', the unordered pair of parties
+        # as party_sql reads them), so a range on block selects exactly the dyad's events and
+        # lets DuckDB skip every row group of other dyads (zone maps).  A directed query
+        # still checks who acted.
         lo, hi = sorted((a, b))
         conds.append(f"block >= {lit(f'{lo}|{hi}|')} AND block < {lit(f'{lo}|{hi}|~')}")
+        if directed:
+            conds.append(dyad_filter(a, b, directed))
+    else:
+        conds.append(dyad_filter(a, b, directed))
     if start:
         conds.append(f"event_day >= {lit(start)}")
     if end:
@@ -155,8 +160,8 @@ def dimension_sql(t: EventTable, dimension: str) -> str:
 def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = None,
                 freq: str = "month", directed: bool = False, reports: bool = False,
                 modalities: Iterable[str] = DEFAULT_MODALITIES, *, top: int = 3,
-                dimension: Optional[str] = None,
-                roots: Optional[Iterable[str]] = None) -> list[Period]:
+                dimension: Optional[str] = None, roots: Optional[Iterable[str]] = None,
+                articles: bool = False) -> list[Period]:
     """Per-period counts by quad class, Goldstein sum and mean, net cooperation index and the
     top events of the dyad ``a``-``b`` (``a`` towards ``b`` when ``directed``).
 
@@ -164,7 +169,8 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
     event.  Counts merged events unless ``reports``.  ``top`` events per period are ranked by
     |Goldstein| x reports.  ``dimension`` keeps only events of one dimension (``military``,
     ``economic:trade``, ...), ``roots`` only events of these CAMEO roots (``("04",)``:
-    consultations and meetings).
+    consultations and meetings).  ``articles`` fills each top event's article title, outlet,
+    URL and date from the store (point lookups: leave it off for dashboards on big stores).
     """
     a, b = check_party(a, "a"), check_party(b, "b")
     if a == b:
@@ -214,20 +220,21 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
     if top > 0 and agg:
         index = {p.start: p for p in periods}
         wanted = [i for r in agg for i in r["top_ids"]]
-        by_id = {e.id: e for e in fetch_events(t, where, wanted)}
+        by_id = {e.id: e for e in fetch_events(t, where, wanted, articles=articles)}
         for r in agg:
             events = [by_id[i] for i in r["top_ids"] if i in by_id]
             index[r["period"]].top_events = sorted(events, key=rank_key, reverse=True)
     return periods
 
 
-def fetch_events(t: EventTable, where: str, ids: list[str]) -> list[EventSummary]:
+def fetch_events(t: EventTable, where: str, ids: list[str], *,
+                 articles: bool = False) -> list[EventSummary]:
     """Summaries of the events with these ids (``where`` repeated so the scan skips the row
     groups of other dyads)."""
     if not ids:
         return []
     rows = t.records(f"SELECT {t.summary_columns()} FROM {{t}} WHERE {where} AND {in_sql('id', ids)}")
-    return t.summaries(rows)
+    return t.summaries(rows, articles=articles)
 
 
 SERIES_COLUMNS = ("period", "start", "end", "n_events", "n_reports", "verbal_coop",
