@@ -12,6 +12,7 @@ itself or logs a console error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -42,7 +43,10 @@ def main() -> int:
             from detente.ingest.pipeline import ingest
 
             db = str(Path(tmp) / "seed.duckdb")
-            report = ingest([REPO / "demo" / "putin-north-korea-visit.txt"], db, quiet=True)
+            # A path relative to the checkout, as `make demo` passes it: the reference list
+            # shows the file the article was read from.
+            os.chdir(REPO)
+            report = ingest(["demo/putin-north-korea-visit.txt"], db, quiet=True)
             print(f"ingested the seed: {report.events} events")
         t0 = time.perf_counter()
         with Store(db, read_only=True) as store:

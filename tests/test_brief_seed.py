@@ -42,7 +42,9 @@ def test_every_section_and_every_statement_cited(seed_brief):
 def test_planned_visit_leads_marked_planned(seed_brief):
     headline = sections_of(seed_brief)["Headline development"]
     planned = [l for l in headline.splitlines() if l.startswith("- **planned**")]
-    assert planned and any("visit" in l.lower() for l in planned)
+    assert planned and "upcoming visit" in planned[0]
+    # ... and is set against the history: no visit on record since 2000.
+    assert re.search(r"first [^\n]*visit[^\n]* since 2000\. \[1\]", headline)
 
 
 def test_september_2023_meeting_at_vostochny(seed_brief):

@@ -201,22 +201,28 @@ class _SentenceIndex:
         return n if n >= 0 else default
 
 
-_BY_FIRST: dict[tuple[str, ...], dict[str, list[tuple[str, ...]]]] = {}
+_TRIES: dict[tuple[str, ...], dict] = {}
 
 
 def _phrase_at(lower, i: int, phrases: tuple[str, ...]) -> int:
-    """Length in tokens of the phrase of ``phrases`` starting at token ``i``, else 0."""
-    index = _BY_FIRST.get(phrases)
-    if index is None:
-        index = _BY_FIRST[phrases] = {}
+    """Length in tokens of the longest phrase of ``phrases`` starting at token ``i``, else 0."""
+    trie = _TRIES.get(phrases)
+    if trie is None:
+        trie = _TRIES[phrases] = {}
         for p in phrases:
-            words = tuple(p.split())
-            index.setdefault(words[0], []).append(words)
-    n = len(lower.doc)
-    for words in index.get(lower[i], ()):
-        if i + len(words) <= n and all(lower[i + k] == w for k, w in enumerate(words[1:], 1)):
-            return len(words)
-    return 0
+            node = trie
+            for w in p.split():
+                node = node.setdefault(w, {})
+            node[None] = True  # end of a phrase
+    best, node, k, n = 0, trie, i, len(lower.doc)
+    while k < n:
+        node = node.get(lower[k])
+        if node is None:
+            break
+        k += 1
+        if None in node:
+            best = k - i
+    return best
 
 
 def _phrase_referents(hits: list[Hit], i: int, si: int, sent_of, rule: str, words: list[str]) -> list[Hit]:

@@ -23,6 +23,7 @@ from ..store import Store
 MAX_WINDOW_REPORTS = 1000
 MAX_REACTION_REPORTS = 1000
 MAX_NEAR_REACTIONS = 40
+MAX_REPORTS_PER_EVENT = 20
 HISTORY_PER_YEAR = 6
 
 # Which actor an event belongs to at country level: its country, or for non-state actors with
@@ -199,8 +200,11 @@ class Fact:
 
     @property
     def weight(self) -> float:
-        """How much a fact matters when only a few can be listed: reports, then intensity."""
-        return len(self.article_ids) * 10 + abs(self.primary.goldstein or 0.0)
+        """How much a fact matters when only a few can be listed: the articles reporting it,
+        the sentences telling it (an article that returns to a plan three times is about it),
+        then its intensity."""
+        sentences = {(r.article_id, r.sentence_index) for r in self.reports}
+        return len(self.article_ids) * 10 + len(sentences) * 2 + abs(self.primary.goldstein or 0.0)
 
 
 @dataclass
@@ -301,7 +305,7 @@ def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = Non
         qualify=(f"QUALIFY row_number() OVER (PARTITION BY year(e.event_day) ORDER BY "
                  f"abs(coalesce(e.goldstein, 0)) DESC, e.event_day, e.id) <= {HISTORY_PER_YEAR}"))
 
-    reactions, nearest = _reactions(store, a, b, since)
+    reactions, nearest = _reactions(store, a, b, current, covered_from or since)
 
     stats = store.query(
         f"SELECT count(*) AS n, count(DISTINCT coalesce(m.merged_id, e.id)) AS n_events, "
@@ -369,55 +373,58 @@ def _dimensions(fact: Fact, tagger) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _reactions(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple[list[Report], dict[str, Any]]:
+def _reactions(store: Store, a: str, b: str, current: list[Report],
+               start: Optional[dt.date]) -> tuple[list[Report], dict[str, Any]]:
     """Third parties' events aimed at a or b, found two ways: reported in the same articles as
-    the dyad's own events (the coverage that puts them side by side, dated or not), and dated
-    within days of the dyad's events (:func:`detente.relations.reactions`).  Returns the
-    reports and, for the second kind, each reaction by event id (its anchor and delay)."""
-    dyad, dyad_params = dyad_condition(a, b)
-    window, window_params = window_condition(since)
-    where = (f"{TARGET_KEY} IN (?, ?) AND {SOURCE_KEY} IS NOT NULL AND {SOURCE_KEY} NOT IN (?, ?) "
-             f"AND e.article_id IN (SELECT e.article_id FROM events e {_joins_for(window)} "
-             f"WHERE {dyad} AND {window}) AND {window}")
+    the dyad's events the brief covers (``current``: the coverage that puts them side by side,
+    dated or not), and dated within days of the dyad's events from ``start`` on
+    (:func:`detente.relations.reactions`).  Returns the reports and, for the second kind, each
+    reaction by event id (its anchor and delay)."""
     order = f"{SORT_DAY} DESC NULLS LAST, e.article_id, e.sentence_index, e.id"
-    found = _reports(store, where, [a, b, a, b] + dyad_params + window_params + window_params,
-                     order, MAX_REACTION_REPORTS)
+    articles = sorted({r.article_id for r in current})
+    found: list[Report] = []
+    if articles:
+        where = (f"{TARGET_KEY} IN (?, ?) AND {SOURCE_KEY} IS NOT NULL AND {SOURCE_KEY} NOT IN (?, ?) "
+                 f"AND e.article_id IN (SELECT unnest(?::VARCHAR[]))")
+        found = _reports(store, where, [a, b, a, b, articles], order, MAX_REACTION_REPORTS)
 
     merged = has_merged(store)
     try:
-        near = reactions(store, a, b, start=since, reports=not merged, limit=MAX_NEAR_REACTIONS)
+        near = reactions(store, a, b, start=start, reports=not merged, limit=MAX_NEAR_REACTIONS)
     except RelationsError:
         near = []
     by_id = {r.event.id: r for r in near}
     if by_id:
         ids = sorted(by_id)
-        marks = ", ".join("?" for _ in ids)
-        members = (f"e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id IN ({marks}))"
-                   if merged else f"e.id IN ({marks})")
+        members = ("e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id IN "
+                   "(SELECT unnest(?::VARCHAR[])))" if merged else "e.id IN (SELECT unnest(?::VARCHAR[]))")
         have = {r.id for r in found}
-        extra = _reports(store, members, ids, order, MAX_REACTION_REPORTS)
+        extra = _reports(store, members, [ids], order, MAX_REACTION_REPORTS)
         found += [r for r in extra if r.id not in have]
     return found, by_id
 
 
-def facts_for(store: Store, summaries: Iterable[Any]) -> list[Fact]:
+def facts_for(store: Store, summaries: Iterable[Any]) -> dict[str, Fact]:
     """Facts (with every report) for events the relations analyses hand back
-    (:class:`detente.relations.common.EventSummary`: merged events, or single reports)."""
-    summaries = list(summaries)
+    (:class:`detente.relations.common.EventSummary`: merged events, or single reports), by the
+    summary's id.  One query for all of them."""
     ids = list(dict.fromkeys(s.id for s in summaries))
     if not ids:
-        return []
-    marks = ", ".join("?" for _ in ids)
-    found = _reports(store, f"(e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id "
-                     f"IN ({marks})) OR e.id IN ({marks}))", ids + ids,
-                     "e.article_id, e.sentence_index, e.id", MAX_WINDOW_REPORTS)
+        return {}
+    # A widely reported event is cited by a few of its reports, not hundreds.
+    found = _reports(store, "(e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id "
+                     "IN (SELECT unnest(?::VARCHAR[]))) OR e.id IN (SELECT unnest(?::VARCHAR[])))",
+                     [ids, ids], "e.article_id, e.sentence_index, e.id",
+                     MAX_REPORTS_PER_EVENT * len(ids),
+                     qualify=(f"QUALIFY row_number() OVER (PARTITION BY coalesce(m.merged_id, e.id) "
+                              f"ORDER BY e.article_id, e.sentence_index, e.id) <= {MAX_REPORTS_PER_EVENT}"))
     groups: dict[str, list[Report]] = {}
     for r in found:
         key = r.merged_id if r.merged_id in ids else r.id
         groups.setdefault(key, []).append(r)
     facts = {key: Fact(reps) for key, reps in groups.items()}
     _attach_merged(store, list(facts.values()))
-    return [facts[i] for i in ids if i in facts]
+    return facts
 
 
 def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
@@ -431,8 +438,13 @@ def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
     p = fact.primary
     if not p.source_key or not p.target_key:
         return None
-    kinds = [(p.source_key, p.target_key, fact.code[:3])]
-    mirror = {"042": "043", "043": "042"}.get(fact.code[:3])
+    code = fact.code[:3]
+    if code == "036" and p.place_country and p.place_country == p.target_key:
+        # An intent to meet in the other side's country is an intended visit: compare with
+        # visits ("Putin's upcoming visit to North Korea ... his first since 2000").
+        code = "042"
+    kinds = [(p.source_key, p.target_key, code)]
+    mirror = {"042": "043", "043": "042"}.get(code)
     if mirror:
         kinds.append((p.target_key, p.source_key, mirror))
     where = "(" + " OR ".join(f"({SOURCE_KEY} = ? AND {TARGET_KEY} = ? AND left(e.code, 3) = ?)"

@@ -52,15 +52,3 @@ def code_name(code: str) -> str:
     except (ImportError, KeyError):
         return f"CAMEO {code}"
 
-
-def is_known_actor(code: str) -> bool:
-    """Whether the actor dictionaries know ``code``; True when they are not installed, since
-    the store may still hold events with that code."""
-    try:
-        from ..actors import country_name
-    except ImportError:
-        return True
-    try:
-        return bool(country_name(code)) and country_name(code) != code
-    except (KeyError, ValueError, LookupError):
-        return False

@@ -11,7 +11,7 @@ from ..relations.series import Period, dyad_series
 from ..relations.shifts import find_shifts
 from ..store import Store
 from .compose import MAX_AGGREGATE_REFS, Composer, _count
-from .facts import SOURCE_KEY, TARGET_KEY, facts_for
+from .facts import SOURCE_KEY, TARGET_KEY, Fact, facts_for
 from .model import Section, Statement
 
 TOP_PER_PERIOD = 10
@@ -55,10 +55,19 @@ def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optio
         section.statements.append(composer.none("No dated events to count."))
         return section
     shifts = find_shifts(periods)
-
-    section.statements.extend(_overview(composer, store, periods, freq))
+    # Every event the section may cite, read in one query: each period's strongest, the latest
+    # period's three, and each shift's drivers (or its first period's strongest).
+    wanted = [p.top_events[0] for p in periods if p.top_events]
+    latest = next((p for p in reversed(periods) if p.net_coop is not None), None)
+    wanted += latest.top_events[:3] if latest else []
     for shift in shifts:
-        stmt = _shift_statement(composer, store, shift, periods, freq)
+        wanted += shift.drivers
+        wanted += next((p.top_events[:3] for p in periods if p.start == shift.start), [])
+    facts = facts_for(store, wanted)
+
+    section.statements.extend(_overview(composer, facts, periods, freq))
+    for shift in shifts:
+        stmt = _shift_statement(composer, facts, shift, periods)
         if stmt is not None:
             section.statements.append(stmt)
     active = [p for p in periods if p.net_coop is not None]
@@ -86,7 +95,11 @@ def _dated_span(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple
     return row["lo"], row["hi"], row["precision"]
 
 
-def _overview(c: Composer, store: Store, periods: list[Period], freq: str) -> list[Statement]:
+def _facts(facts: dict[str, Fact], events) -> list[Fact]:
+    return [facts[e.id] for e in events if e.id in facts]
+
+
+def _overview(c: Composer, facts: dict[str, Fact], periods: list[Period], freq: str) -> list[Statement]:
     active = [p for p in periods if p.n_events]
     n = sum(p.n_events for p in active)
     coop = sum(p.cooperation for p in active)
@@ -101,34 +114,34 @@ def _overview(c: Composer, store: Store, periods: list[Period], freq: str) -> li
     else:
         text = (f"Counted by {freq} from {periods[0].label} to {periods[-1].label}, {counts} "
                 f"fall in {len(active)} of the {_count(len(periods), freq)}.")
-    out = [Statement(text=text, refs=c.aggregate_refs(facts_for(store, tops[:MAX_AGGREGATE_REFS])))]
+    out = [Statement(text=text, refs=c.aggregate_refs(_facts(facts, tops[:MAX_AGGREGATE_REFS])))]
 
     latest = next((p for p in reversed(periods) if p.net_coop is not None), None)
     if latest is not None:
-        facts = facts_for(store, latest.top_events[:3])
-        if facts:
+        cited = _facts(facts, latest.top_events[:3])
+        if cited:
             out.append(Statement(
                 text=(f"In the latest {freq} with events, {latest.label}, the net cooperation "
                       f"index (−1 all conflict, +1 all cooperation) is {latest.net_coop:+.2f} "
                       f"over {_count(latest.n_events, 'event')}."),
-                refs=c.aggregate_refs(facts)))
+                refs=c.aggregate_refs(cited)))
     busiest = max(active, key=lambda p: (p.n_events, p.start)) if active else None
     if busiest is not None and busiest is not latest and busiest.top_events:
-        facts = facts_for(store, busiest.top_events[:1])
-        if facts:
+        cited = _facts(facts, busiest.top_events[:1])
+        if cited:
             out.append(Statement(
                 text=(f"{busiest.label} has the most events ({busiest.n_events}, net cooperation "
-                      f"{busiest.net_coop:+.2f}); the strongest: {c.describe(facts[0])}."),
-                refs=c.aggregate_refs(facts)))
+                      f"{busiest.net_coop:+.2f}); the strongest: {c.describe(cited[0])}."),
+                refs=c.aggregate_refs(cited)))
     return out
 
 
-def _shift_statement(c: Composer, store: Store, shift, periods: list[Period], freq: str) -> Optional[Statement]:
-    drivers = facts_for(store, shift.drivers)
+def _shift_statement(c: Composer, facts: dict[str, Fact], shift, periods: list[Period]) -> Optional[Statement]:
+    drivers = _facts(facts, shift.drivers)
     if not drivers:
         # A shift is stated only with the events that make it.
         first = next((p for p in periods if p.start == shift.start), None)
-        drivers = facts_for(store, first.top_events[:3]) if first else []
+        drivers = _facts(facts, first.top_events[:3]) if first else []
     if not drivers:
         return None
     label = next((p.label for p in periods if p.start == shift.start), shift.start.isoformat())

@@ -42,6 +42,9 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+import numpy as np
+from spacy.attrs import LEMMA
+
 from .. import __version__
 from ..records import ActorMention, Event, Evidence, Place, event_id
 from .cameo import CAMEO, cameo_info, compose, penta_class, root_for_penta, root_of
@@ -243,13 +246,19 @@ class Coder:
             return []
         sents = list(doc.sents)
         per_sent = self.resolver.resolve_document(doc, date)
+        # Vectorised pre-filter: only tokens whose lemma heads a pattern are looked at.
+        lemmas = doc.to_array([LEMMA]).reshape(-1)
+        hit = np.isin(lemmas, self.verbs.head_hashes(doc.vocab))
         work = []  # (index, sent, actors, found)
         for idx, sent in enumerate(sents):
+            cands = np.nonzero(hit[sent.start:sent.end])[0]
+            if not len(cands) and self.classifier is None:
+                continue
             if not _is_clause(sent):
                 continue
             mentions = per_sent[idx] if idx < len(per_sent) else []
             actors = _place_actors(sent, mentions)
-            matches = self.verbs.find(sent)
+            matches = self.verbs.find(sent, (sent.start + int(i) for i in cands))
             found = self._events_in(sent, actors, matches)
             if found or (len({a.group for a in actors}) >= 2 and self.classifier is not None):
                 work.append((idx, sent, actors, found))

@@ -92,6 +92,7 @@ class VerbDictionary:
         for plist in self.by_head.values():
             # Most specific first; file order breaks ties (stable sort).
             plist.sort(key=lambda p: -p.specificity)
+        self._hash_cache: dict[int, object] = {}
         digest = hashlib.sha256()
         for p in ordered:
             digest.update(f"{p.text}\t{'|'.join(p.codes)}\t{','.join(sorted(p.flags))}\n".encode())
@@ -151,10 +152,25 @@ class VerbDictionary:
                 return Match(token, p, used)
         return None
 
-    def find(self, sent) -> list[Match]:
+    def head_hashes(self, vocab):
+        """Hash ids of every head lemma (lower case and capitalised, as spaCy lemmatises
+        sentence-initial and proper-noun tokens), for a vectorised pre-filter over a Doc."""
+        import numpy as np
+
+        key = id(vocab)
+        cached = self._hash_cache.get(key)
+        if cached is None:
+            forms = {f for h in self.by_head for f in (h, h.capitalize(), h.upper())}
+            cached = np.array(sorted(vocab.strings.add(f) for f in forms), dtype="uint64")
+            self._hash_cache[key] = cached
+        return cached
+
+    def find(self, sent, candidates: Optional[Iterable[int]] = None) -> list[Match]:
         """Triggers in a sentence: the most specific pattern per token, then the matches whose
-        tokens another, more specific match already used are dropped."""
-        found = [m for m in (self.match_token(t) for t in sent) if m is not None]
+        tokens another, more specific match already used are dropped.  ``candidates``: token
+        indices (in the Doc) worth looking at, when the caller pre-filtered by lemma."""
+        tokens = sent if candidates is None else (sent.doc[i] for i in candidates)
+        found = [m for m in (self.match_token(t) for t in tokens) if m is not None]
         if not found:
             return []
         found.sort(key=lambda m: (-m.pattern.specificity, m.token.i))

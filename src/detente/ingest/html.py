@@ -204,9 +204,15 @@ def _n_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _distinct_words(text: str) -> int:
+    """Words in the text's distinct lines: a candidate that found the article three times over
+    (a page embedding hidden copies) has not found more article."""
+    return sum(_n_words(line) for line in {_key(line) for line in text.split("\n")})
+
+
 def choose_candidate(balanced: str, precise: str) -> str:
     """Step 1 of the module docstring: the precise text unless it lost most of the balanced one."""
-    if precise and _n_words(precise) >= MIN_PRECISE_SHARE * _n_words(balanced):
+    if precise and _distinct_words(precise) >= MIN_PRECISE_SHARE * _distinct_words(balanced):
         return precise
     return balanced or precise
 

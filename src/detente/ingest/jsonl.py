@@ -198,7 +198,7 @@ def read_json(source: Source, raw: bytes) -> Iterator[Document | Problem]:
     if not docs and problems:
         # Not an article collection at all (a config, an index): one line, not one per entry.
         yield problem(source.name, f"JSON with {len(data)} entries but no articles "
-                                   f"(first problem: {problems[0].reason})", count=len(data))
+                                   f"(first problem: {problems[0].reason})")
         return
     yield from docs
     yield from problems[:MAX_LINE_PROBLEMS]

@@ -189,8 +189,9 @@ class _Ingestor:
         kept_marks: list[int] = []
         for doc, text, mark in zip(docs, texts, marks):
             if not text.strip():
-                p = problem(doc.source_path or "?", "no text left after removing the outlet's "
-                            "repeated template lines", kind="skipped")
+                where = f" {doc.url}" if doc.url else ""
+                p = problem(doc.source_path or "?", f"article{where} has no text left after "
+                            "removing lines its outlet repeats in other articles", kind="skipped")
                 self.report.add_problem(p)
                 self.display.problem(p)
                 continue

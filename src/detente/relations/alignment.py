@@ -179,13 +179,11 @@ def _attach_evidence(t: EventTable, country: str, partners: list[Partner], sign:
     rows = t.records(f"""
         SELECT CASE WHEN source_country = {lit(country)} THEN target_country
                     ELSE source_country END AS partner,
-               max_by(id, {rank_sql(t)}, {int(n)}) AS ids
+               max_by({t.pick_sql()}, {rank_sql(t)}, {int(n)}) AS picks
         FROM {{t}} WHERE {where} GROUP BY 1""")
-    from .series import fetch_events
-
-    by_id = {e.id: e for e in fetch_events(t, where, [i for r in rows for i in r["ids"]],
-                                           articles=articles)}
-    by_partner = {r["partner"]: sorted((by_id[i] for i in r["ids"] if i in by_id),
+    by_id = {e.id: e for e in t.fetch(where, [p for r in rows for p in r["picks"]],
+                                      articles=articles)}
+    by_partner = {r["partner"]: sorted((by_id[p["id"]] for p in r["picks"] if p["id"] in by_id),
                                        key=rank_key, reverse=True) for r in rows}
     for p in partners:
         p.evidence = by_partner.get(p.country, [])

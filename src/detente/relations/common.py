@@ -82,6 +82,7 @@ class EventTable:
     def __init__(self, source: Source, reports: bool = False):
         self.relation: Optional[duckdb.DuckDBPyRelation] = None
         self._columns: Optional[set[str]] = None
+        self._rowid: Optional[bool] = None
         if isinstance(source, Store):
             self.con: Optional[duckdb.DuckDBPyConnection] = source.con
         elif isinstance(source, duckdb.DuckDBPyConnection):
@@ -136,6 +137,44 @@ class EventTable:
         return [dict(zip(cols, row)) for row in rows]
 
     # Columns of an :class:`EventSummary`, whichever table is read.
+    @property
+    def has_rowid(self) -> bool:
+        """Base tables have a ``rowid``; views over Parquet and relations may not."""
+        if self._rowid is None:
+            try:
+                self.sql("SELECT rowid FROM {t} LIMIT 0")
+                self._rowid = True
+            except duckdb.Error:
+                self._rowid = False
+        return self._rowid
+
+    def pick_sql(self) -> str:
+        """What an aggregation keeps of a chosen event (``max_by(<this>, key, k)``) so that
+        :meth:`fetch` can read it in full: its id, and its rowid when the table has one."""
+        return "{'id': id, 'rid': rowid}" if self.has_rowid else "{'id': id, 'rid': NULL::BIGINT}"
+
+    def fetch(self, where: str, picks: list[dict[str, Any]], *,
+              articles: bool = False) -> list["EventSummary"]:
+        """Full summaries of events chosen by an aggregation (``picks`` from :meth:`pick_sql`).
+
+        By rowid when there is one: DuckDB then reads only the chosen rows' wide columns
+        (sentence, outlets) instead of every row of the dyad's row groups; each row's id is
+        checked, and any row that moved (a write between the two queries) is read by id."""
+        if not picks:
+            return []
+        rows: list[dict[str, Any]] = []
+        want = {p["id"] for p in picks}
+        rids = sorted({p["rid"] for p in picks if p.get("rid") is not None})
+        if rids:
+            rows = [r for r in self.records(
+                f"SELECT {self.summary_columns()} FROM {{t}} WHERE {in_sql('rowid', rids)}")
+                if r["id"] in want]
+        missing = sorted(want - {r["id"] for r in rows})
+        if missing:
+            rows += self.records(f"SELECT {self.summary_columns()} FROM {{t}} "
+                                 f"WHERE {where} AND {in_sql('id', missing)}")
+        return self.summaries(rows, articles=articles)
+
     def summary_columns(self) -> str:
         common = ("id, date, date_precision, event_day, source, target, source_country, "
                   "target_country, source_name, target_name, code, root, quad_class, goldstein, "

@@ -658,8 +658,8 @@ def _link_plans(con) -> int:
         CREATE OR REPLACE TEMP TABLE _merge_links AS
         WITH p AS (
             SELECT id,
-                   least(coalesce(source_country, source), coalesce(target_country, target)) AS a,
-                   greatest(coalesce(source_country, source), coalesce(target_country, target)) AS b,
+                   least(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS a,
+                   greatest(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS b,
                    coalesce(CASE left(code, 3) {family} END, root) AS family,
                    coalesce(first_seen::DATE, event_day) AS seen,
                    event_day AS lo,
@@ -681,8 +681,8 @@ def _link_plans(con) -> int:
             FROM p
         ), o AS (
             SELECT id, event_day, n_reports,
-                   least(coalesce(source_country, source), coalesce(target_country, target)) AS a,
-                   greatest(coalesce(source_country, source), coalesce(target_country, target)) AS b,
+                   least(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS a,
+                   greatest(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS b,
                    root
             FROM merged_events
             WHERE modality IN ('occurred', 'claimed') AND event_day IS NOT NULL
@@ -691,6 +691,7 @@ def _link_plans(con) -> int:
         SELECT w.id AS plan_id,
                arg_min(o.id, (o.event_day, -o.n_reports, o.id)) AS occurrence
         FROM w JOIN o ON o.a = w.a AND o.b = w.b AND o.root = w.family
+                     AND w.a <> '-' AND w.b <> '-' AND w.a <> w.b  -- a plan needs two parties
                      AND o.event_day BETWEEN w.w_lo AND w.w_hi
         GROUP BY w.id""")
     n = con.execute("SELECT count(*) FROM _merge_links").fetchall()[0][0]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsError, Source,
-                     check_modalities, check_party, in_sql, lit, lit_list, parse_day, party_sql,
+                     check_modalities, check_party, lit, lit_list, parse_day, party_sql,
                      rank_sql)
 from .series import event_filter
 
@@ -80,21 +80,21 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
     # those are read in full.
     rows = t.records(f"""
         WITH anchors AS (
-            SELECT event_day AS aday, max_by(id, {rank_sql(t)}) AS anchor_id
+            SELECT event_day AS aday, max_by({t.pick_sql()}, {rank_sql(t)}) AS anchor_pick
             FROM {{t}} WHERE {anchor_where}
             GROUP BY event_day
         ), bounds AS (SELECT min(aday) AS lo, max(aday) AS hi FROM anchors),
         cand AS (
-            SELECT id, event_day, goldstein, {t.n_reports()} AS nrep, {sp} AS reactor,
-                   {tp} AS toward
+            SELECT id, {t.pick_sql()} AS pick, event_day, goldstein, {t.n_reports()} AS nrep,
+                   {sp} AS reactor, {tp} AS toward
             FROM {{t}}, bounds
             WHERE {' AND '.join(cand_conds)}
               AND event_day BETWEEN bounds.lo - {int(window)} AND bounds.hi + {int(window)}
         ), prev AS (
-            SELECT cand.id, anchors.aday AS pday, anchors.anchor_id AS pid
+            SELECT cand.id, anchors.aday AS pday, anchors.anchor_pick AS pid
             FROM cand ASOF JOIN anchors ON cand.event_day >= anchors.aday
         ), nxt AS (
-            SELECT cand.id, anchors.aday AS nday, anchors.anchor_id AS nid
+            SELECT cand.id, anchors.aday AS nday, anchors.anchor_pick AS nid
             FROM cand ASOF JOIN anchors ON cand.event_day <= anchors.aday
         ), near AS (
             SELECT cand.*,
@@ -106,7 +106,7 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
                         THEN cand.event_day - prev.pday ELSE cand.event_day - nxt.nday END AS days
             FROM cand LEFT JOIN prev ON prev.id = cand.id LEFT JOIN nxt ON nxt.id = cand.id
         )
-        SELECT id, reactor, toward, anchor, days,
+        SELECT id, pick, reactor, toward, anchor, days,
                nrep * (1 + abs(coalesce(goldstein, 0)))
                   * exp(-abs(days) / {max(float(window), 0.5)})
                   * CASE WHEN days < 0 THEN {BEFORE_WEIGHT} ELSE 1 END AS score
@@ -116,12 +116,11 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
         LIMIT {int(limit)}""")
     if not rows:
         return []
-    wanted = sorted({r["id"] for r in rows} | {r["anchor"] for r in rows})
-    events = {e.id: e for e in t.summaries(t.records(
-        f"SELECT {t.summary_columns()} FROM {{t}} WHERE {in_sql('id', wanted)}"),
-        articles=articles)}
+    picks = [r["pick"] for r in rows] + [r["anchor"] for r in rows]
+    events = {e.id: e for e in t.fetch("true", picks, articles=articles)}
     return [Reaction(reactor=r["reactor"], toward=r["toward"], event=events[r["id"]],
-                     anchor=events[r["anchor"]], days=int(r["days"]), score=float(r["score"]))
+                     anchor=events[r["anchor"]["id"]], days=int(r["days"]),
+                     score=float(r["score"]))
             for r in rows]
 
 

@@ -186,7 +186,7 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
     bucket = f"date_trunc('{freq}', event_day)::DATE"
     nrep = t.n_reports()
     # One pass: the counts, and each period's top event ids (max_by keeps the k best).
-    top_ids = f", max_by(id, {rank_sql(t)}, {int(top)}) AS top_ids" if top > 0 else ""
+    top_ids = f", max_by({t.pick_sql()}, {rank_sql(t)}, {int(top)}) AS top_ids" if top > 0 else ""
     agg = t.records(f"""
         SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
                count(*) FILTER (WHERE quad_class = 1) AS q1,
@@ -219,22 +219,12 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
         cur = p.end
     if top > 0 and agg:
         index = {p.start: p for p in periods}
-        wanted = [i for r in agg for i in r["top_ids"]]
-        by_id = {e.id: e for e in fetch_events(t, where, wanted, articles=articles)}
+        picks = [pick for r in agg for pick in r["top_ids"]]
+        by_id = {e.id: e for e in t.fetch(where, picks, articles=articles)}
         for r in agg:
-            events = [by_id[i] for i in r["top_ids"] if i in by_id]
+            events = [by_id[pick["id"]] for pick in r["top_ids"] if pick["id"] in by_id]
             index[r["period"]].top_events = sorted(events, key=rank_key, reverse=True)
     return periods
-
-
-def fetch_events(t: EventTable, where: str, ids: list[str], *,
-                 articles: bool = False) -> list[EventSummary]:
-    """Summaries of the events with these ids (``where`` repeated so the scan skips the row
-    groups of other dyads)."""
-    if not ids:
-        return []
-    rows = t.records(f"SELECT {t.summary_columns()} FROM {{t}} WHERE {where} AND {in_sql('id', ids)}")
-    return t.summaries(rows, articles=articles)
 
 
 SERIES_COLUMNS = ("period", "start", "end", "n_events", "n_reports", "verbal_coop",
