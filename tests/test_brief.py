@@ -176,7 +176,8 @@ def test_order_of_countries_only_changes_naming(seeded):
 
 
 def test_quotes_cannot_fake_citations(store):
-    text = "Russia [1] praised *North Korea* for its `support`. Nothing else happened here."
+    text = ("Russia [1] praised *North Korea* for its `support` <script>alert(1)</script>. "
+            "Nothing else happened here.")
 
     def events(article_id, t):
         return [seed.make_event(article_id, t, "Russia [1] praised", "praised", "RUS", "PRK", "051",
@@ -186,6 +187,8 @@ def test_quotes_cannot_fake_citations(store):
     assert "Russia \\[1\\] praised \\*North Korea\\*" in md
     # A statement with the real reference still carries it.
     assert re.search(r"“Russia \\\[1\\\][^\n]*” \[1\]$", md, flags=re.M)
+    html = write_brief(store, "RUS", "PRK", fmt="html")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_bad_input_is_one_clear_error(seeded):

@@ -156,6 +156,10 @@ def test_choose_candidate_prefers_precise_unless_it_lost_most():
     assert choose_candidate(balanced, "one two") == balanced
     assert choose_candidate(balanced, "") == balanced
     assert choose_candidate("", "only precise") == "only precise"
+    # a balanced text that repeats the article (hidden copies on the page) found no more of it
+    article = "first paragraph of the story here\nsecond paragraph of the story here"
+    tripled = "\n".join([article, "menu", article, "login", article])
+    assert choose_candidate(tripled, article) == article
 
 
 def test_headline_detection():

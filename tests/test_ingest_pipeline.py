@@ -3,7 +3,6 @@ kill-and-resume, coding in the batch transaction, and the `ingest`/`stats` comma
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -569,12 +569,16 @@ def _is_clause(sent) -> bool:
 def _place_actors(sent, mentions: list[ActorMention]) -> list[Actor]:
     out: list[Actor] = []
     groups: dict[tuple[int, int], int] = {}
+    doc = sent.doc
     for m in mentions:
-        toks = [t for t in sent if t.idx < m.end and t.idx + len(t.text) > m.start]
-        if not toks:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or len(span) == 0 or span.start < sent.start or span.end > sent.end:
             continue
-        ids = {t.i for t in toks}
-        head = next((t for t in toks if t.head.i not in ids or t.head.i == t.i), toks[-1])
+        # the leftmost token attached outside the mention: for a mention that is not one
+        # constituent ("Russian President Vladimir Putin" split by the parser) this is the
+        # part that carries the grammatical role, where span.root may pick a deeper one
+        head = next((t for t in span if t.head.i < span.start or t.head.i >= span.end or t.head.i == t.i),
+                    span[-1])
         key = (m.start, m.end)
         if key not in groups:
             groups[key] = len(groups)

@@ -166,9 +166,12 @@ class EventTable:
         want = {p["id"] for p in picks}
         rids = sorted({p["rid"] for p in picks if p.get("rid") is not None})
         if rids:
+            # A join on rowid becomes a direct fetch of those rows; "rowid IN (...)" would scan
+            # their row groups.
+            listed = ", ".join(str(int(r)) for r in rids)
             rows = [r for r in self.records(
-                f"SELECT {self.summary_columns()} FROM {{t}} WHERE {in_sql('rowid', rids)}")
-                if r["id"] in want]
+                f"SELECT {self.summary_columns()} FROM (SELECT unnest([{listed}]) AS _rid) _p "
+                f"JOIN {{t}} ON {{t}}.rowid = _p._rid") if r["id"] in want]
         missing = sorted(want - {r["id"] for r in rows})
         if missing:
             rows += self.records(f"SELECT {self.summary_columns()} FROM {{t}} "
@@ -306,9 +309,10 @@ def score_sql(t: EventTable) -> str:
 
 
 def rank_sql(t: EventTable) -> str:
-    """The full ranking key, highest first: score, then reports, then the later event, then the
-    id (so ties are broken the same way every time).  For ``max_by(id, key, k)``."""
-    return f"row({score_sql(t)}, {t.n_reports()}, event_day, id)"
+    """The full ranking key, highest first: score, then reports, then the later event, then a
+    hash of the id (so ties are broken the same way every time; a number compares faster than
+    the id's text).  For ``max_by(pick, key, k)``."""
+    return f"row({score_sql(t)}, {t.n_reports()}, event_day, hash(id))"
 
 
 def rank_key(e: "EventSummary") -> tuple:
@@ -353,8 +357,7 @@ class EventSummary:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "EventSummary":
-        names = cls.__dataclass_fields__.keys()
-        data = {k: v for k, v in row.items() if k in names}
+        data = {k: v for k, v in row.items() if k in _SUMMARY_FIELDS}
         data["outlets"] = list(data.get("outlets") or [])
         dims = data.get("dimensions")
         if dims is None:
@@ -394,3 +397,6 @@ class EventSummary:
         mod = "" if self.modality == "occurred" else f" [{self.modality}]"
         reps = f" ({self.n_reports} reports)" if self.n_reports > 1 else ""
         return f"{self.date or '?'} {who} {what}{mod}{reps}"
+
+
+_SUMMARY_FIELDS = frozenset(EventSummary.__dataclass_fields__)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,9 @@ def create_app(config: WebConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Import matplotlib and load the actor dictionaries now, off the request path: the
+        # first chart would otherwise cost its viewer several seconds.
+        threading.Thread(target=_warm_up, name="detente-warm-up", daemon=True).start()
         try:
             yield
         finally:
@@ -111,7 +115,45 @@ def create_app(config: WebConfig) -> FastAPI:
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(LimitsMiddleware, max_body=config.max_body)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _warm_up() -> None:
+    try:
+        from ..relations import plots  # noqa: F401 - matplotlib and its font cache
+        from .views import name_of
+
+        name_of("USA")  # actor dictionaries
+    except Exception:  # noqa: BLE001 - a warm-up failure only costs the first request time
+        log.debug("warm-up failed", exc_info=True)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus what it cannot infer: the upload schemas (the ingest body is
+    read by hand to accept several content types) and the bearer scheme of write endpoints."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from .uploads import IngestBatch, IngestDocument
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for model in (IngestDocument, IngestBatch):
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in body.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas[model.__name__] = body
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer",
+                                                "description": "DETENTE_TOKEN"}}
+    ingest = schema.get("paths", {}).get("/api/ingest", {}).get("post")
+    if ingest is not None:
+        ingest["security"] = [{"bearer": []}]
+    app.openapi_schema = schema
+    return schema
 
 
 async def _read_only_ingest() -> JSONResponse:
@@ -201,8 +243,9 @@ def _install_docs(app: FastAPI) -> None:
     async def docs(request: Request):
         from .pages import render
 
-        return render(request, "docs.html", {"swagger": swagger is not None,
-                                             "openapi": app.openapi()})
+        if swagger is not None:
+            return render(request, "swagger.html", {})
+        return render(request, "endpoints.html", {"openapi": app.openapi()})
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon():

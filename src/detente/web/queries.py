@@ -365,3 +365,15 @@ def dyad_events(con, a: str, b: str, *, dimension: Optional[str], start: Optiona
         ORDER BY event_day DESC NULLS LAST, {n} DESC, id LIMIT ? OFFSET ?""",
                  params + [limit, offset])
     return total, found
+
+
+def dyad_span(con, a: str, b: str) -> tuple[Optional[dt.date], Optional[dt.date]]:
+    """First and last day of the dyad's dated occurred or claimed events."""
+    table = "merged_events" if has_merged(con) else "events"
+    row = con.execute(f"""
+        SELECT min(event_day), max(event_day) FROM {table}
+        WHERE event_day IS NOT NULL AND modality IN ('occurred', 'claimed')
+          AND ((coalesce(source_country, source) = ? AND coalesce(target_country, target) = ?)
+            OR (coalesce(source_country, source) = ? AND coalesce(target_country, target) = ?))""",
+                      [a, b, b, a]).fetchone()
+    return row[0], row[1]

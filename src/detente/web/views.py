@@ -113,15 +113,33 @@ def country_view(con, code: str, start: Optional[DateBound] = None,
                          "cooperation": int(p["cooperation"]), "conflict": int(p["conflict"]),
                          "net_coop": nc})
     partners.sort(key=lambda p: (-p["n_events"], p["country"]))
-    trend = queries.country_trend(con, code, "month")
-    points = [{"period": r["period"].isoformat(), "label": r["period"].strftime("%Y-%m"),
-               "n": int(r["n"]), "cooperation": int(r["cooperation"]),
-               "conflict": int(r["conflict"]),
-               "net_coop": None if r["net_coop"] is None else float(r["net_coop"])}
-              for r in trend]
+    points = trend_points(queries.country_trend(con, code, "month"))
     return {"country": code, "name": name_of(code),
             "unit": "reports" if reports else "merged events",
             "alignment": alignment, "partners": partners, "trend": points}
+
+
+def trend_points(rows: list[dict[str, Any]], months: int = 36) -> list[dict[str, Any]]:
+    """Monthly points over the ``months`` up to the country's latest event, months without
+    events included (zero bars, no index) so the axis is regular time.  Older events (a
+    historical mention dated 1867) would stretch the axis over a century of nothing."""
+    if not rows:
+        return []
+    by_month = {r["period"]: r for r in rows}
+    last = max(by_month)
+    points = []
+    for back in range(months - 1, -1, -1):
+        m = last.month - 1 - back
+        day = dt.date(last.year + m // 12, m % 12 + 1, 1)
+        r = by_month.get(day)
+        points.append({"period": day.isoformat(), "label": day.strftime("%Y-%m"),
+                       "n": int(r["n"]) if r else 0,
+                       "cooperation": int(r["cooperation"]) if r else 0,
+                       "conflict": int(r["conflict"]) if r else 0,
+                       "net_coop": float(r["net_coop"]) if r and r["net_coop"] is not None else None})
+    while points and points[0]["n"] == 0:
+        points.pop(0)  # a country first seen last spring starts there
+    return points
 
 
 def iso(value: Any) -> Any:
