@@ -136,8 +136,10 @@ def test_training_on_small_data_of_our_own(tmp_path):
     assert cls in range(5)
     assert set(loaded.root_classes) <= {f"{i:02d}" for i in range(1, 21)}
 
-    again = train(MINI / "gold", MINI / "codebooks", out=None,
-                  candidates=("sgd-huber-1e-4", "logreg-C30"), folds=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = train(MINI / "gold", MINI / "codebooks", out=None,
+                      candidates=("sgd-huber-1e-4", "logreg-C30"), folds=2)
     assert again.model.version == res.model.version
     assert [r.penta_acc for r in again.cv] == [r.penta_acc for r in res.cv]
 

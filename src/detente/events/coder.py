@@ -79,6 +79,10 @@ _LOCAL_ROOTS = frozenset({"14", "17", "18", "19", "20"})
 _COOP_ROOTS = frozenset({"03", "04", "05", "06", "07", "08"})
 _FUTURE_AUX = frozenset({"will", "would", "wo", "shall", "'ll"})
 _DEONTIC = frozenset({"must", "should", "ought"})
+# Nouns whose "of" phrase names the doer ("the invitation of Kim", "a visit of the minister");
+# for most event nouns it names the one acted on ("the invasion of Ukraine").
+_AGENT_OF = frozenset({"invitation", "visit", "trip", "statement", "offer", "proposal", "request",
+                       "decision", "call", "appeal", "arrival", "speech", "announcement"})
 _RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _ENGLISH_CUES = frozenset({"the", "of", "and", "to", "in", "a", "an", "is", "was", "that", "for",
@@ -494,7 +498,7 @@ class Coder:
             t = tgt.mention if tgt else None
             conf = f.confidence if (s or t) else min(f.confidence, ACTORLESS_CONFIDENCE)
             evid = Evidence(
-                article_id=article_id, sentence_index=idx, sentence=sent.text,
+                article_id=article_id, sentence_index=idx, sentence=sent.text.rstrip(),
                 sentence_start=sent.start_char, trigger=trig.text, trigger_start=trig.idx,
                 trigger_end=trig.idx + len(trig.text),
                 source_span=(s.start, s.end) if s else None,
@@ -971,7 +975,8 @@ def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, pa
         found = _actors_in(objs[0], actors, exclude=sources)
         if not found:
             continue
-        if p.lower_ == "by" or p.dep_ == "agent" or (p.lower_ == "of" and has_to and not sources):
+        agentive_of = p.lower_ == "of" and not sources and (has_to or n.lemma_.lower() in _AGENT_OF)
+        if p.lower_ == "by" or p.dep_ == "agent" or agentive_of:
             sources = sources or found
         elif p.lower_ in _PLACE_PREPS and code not in _VISIT_CODES and code[:2] not in _LOCATED_ROOTS:
             continue

@@ -254,13 +254,14 @@ def cluster_block(reports: list[_Report]) -> list[_Cluster]:
     """Greedy, deterministic clustering of one block's reports.
 
     Precise reports go first so they found the events; vaguer ones then join the best-matching
-    event their interval allows.  Candidate events are found through month buckets of their
-    date interval, so a block spanning ten years compares each report only with its neighbours.
+    event their interval allows.  Candidate events are found through day buckets of their date
+    interval, so a busy block (a major dyad's statements over ten years) compares each report
+    only with the events of its own days.
     """
     ordered = sorted(reports, key=lambda r: (r.rank, r.lo if r.lo is not None else 0,
                                              _pub_key(r.published), r.id))
     clusters: list[_Cluster] = []
-    buckets: dict[int, list[int]] = defaultdict(list)
+    buckets: dict[int, list[int]] = defaultdict(list)  # day ordinal -> clusters
     for r in ordered:
         if r.lo is None:  # undated: nothing places it in time, keep it alone
             clusters.append(_Cluster(r))
@@ -278,7 +279,7 @@ def cluster_block(reports: list[_Report]) -> list[_Cluster]:
         if best is None:
             clusters.append(_Cluster(r))
             ci = len(clusters) - 1
-            for b in _buckets(r.lo - DAY_TOLERANCE, r.hi + DAY_TOLERANCE):
+            for b in _buckets(r.lo, r.hi):  # searches widen by the tolerance, not the index
                 buckets[b].append(ci)
         else:
             clusters[best[1]].add(r, best[0])
@@ -296,10 +297,8 @@ def _pub_key(published: Optional[dt.datetime]) -> float:
     return (published - _EPOCH).total_seconds()
 
 
-def _buckets(lo: int, hi: int) -> Iterable[int]:
-    d0, d1 = dt.date.fromordinal(max(lo, 1)), dt.date.fromordinal(max(hi, 1))
-    for m in range(d0.year * 12 + d0.month - 1, d1.year * 12 + d1.month):
-        yield m
+def _buckets(lo: int, hi: int) -> range:
+    return range(lo, hi + 1)
 
 
 # -- one merged row ---------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def list_events(con, f: EventFilters, limit: int, offset: int) -> list[Row]:
 
 def events_arrow(con, f: EventFilters, limit: int, offset: int):
     sql, params = event_query(con, f)
-    return con.execute(sql + " LIMIT ? OFFSET ?", params + [limit, offset]).fetch_arrow_table()
+    return con.execute(sql + " LIMIT ? OFFSET ?", params + [limit, offset]).to_arrow_table()
 
 
 def article_events(con, article_id: str) -> list[Row]:

@@ -1,0 +1,318 @@
+"""What a worker does with one partition: read, clean, deduplicate, code, write, commit.
+
+:func:`process_partition` is a pure function of the partition (plus the coder version): the
+same partition gives the same rows in the same order on any worker, in any run, which is what
+lets a resumed run end with exactly the lake of a clean one.  It is idempotent: a partition
+already committed is reported and left alone, so Dask may run it twice (a worker lost after
+the commit but before reporting) without harm.
+
+The coder -- spaCy pipeline, actor dictionaries, classifier: seconds to load, ~1 GB -- is built
+once per worker process and cached at module level; :class:`CoderPlugin` builds it when the
+worker starts, so the first partition is not slower than the rest.
+"""
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from datetime import date, timezone
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+import pyarrow as pa
+
+from ..ingest.clean import remove_repeated_lines
+from ..ingest.dates import to_timestamp
+from ..ingest.htmlpage import host_of
+from ..ingest.inputs import read_source
+from ..ingest.jsonl import record_to_document
+from ..ingest.neardup import signature
+from ..ingest.source import Problem, Source, problem
+from ..records import Document, Event, IngestProblem
+from ..store import Store
+from ..store.db import to_json
+from .layout import (ARTICLE_SCHEMA, EVENT_SCHEMA, SOURCE_SCHEMA, UNKNOWN_MONTH, Lake,
+                     table_file)
+from .plan import PartitionSpec, spec_source
+
+CoderFactory = Union[str, Callable[[], Any], None]
+DEFAULT_CODER = "detente.events.coder:default_coder"
+
+assert [f.name for f in EVENT_SCHEMA][:-1] == list(Store.EVENT_COLUMNS), \
+    "lake event schema out of step with the store's event columns"
+
+_DAY = Store.EVENT_COLUMNS.index("event_day")
+
+# One coder per worker process, by factory name.
+_CODERS: dict[str, Any] = {}
+
+
+def _factory_name(factory: CoderFactory) -> str:
+    if factory is None:
+        return DEFAULT_CODER
+    if isinstance(factory, str):
+        return factory
+    return f"{factory.__module__}:{factory.__qualname__}"
+
+
+def load_coder(factory: CoderFactory = None) -> Any:
+    """The worker's coder, built on first use.  ``factory``: a zero-argument callable or its
+    ``"module:function"`` name (names travel to remote workers without pickling code)."""
+    name = _factory_name(factory)
+    coder = _CODERS.get(name)
+    if coder is None:
+        if callable(factory):
+            fn = factory
+        else:
+            module, _, attr = name.partition(":")
+            fn = getattr(importlib.import_module(module), attr)
+        coder = _CODERS[name] = fn()
+    return coder
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # dask is a dependency, but the lake readers must not need it
+    WorkerPlugin = object  # type: ignore[misc,assignment]
+
+
+class CoderPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+    """Loads the coder when a worker starts (and again in a worker the nanny restarts)."""
+
+    name = "detente-coder"
+    idempotent = True
+
+    def __init__(self, factory: CoderFactory = None):
+        self.factory = _factory_name(factory) if not callable(factory) else factory
+
+    def setup(self, worker=None) -> None:  # noqa: D401 - Dask's hook
+        load_coder(self.factory)
+
+
+@dataclass
+class PartitionResult:
+    key: str
+    description: str
+    skipped: bool = False  # already committed: nothing done
+    documents: int = 0  # documents read
+    articles: int = 0  # distinct articles written
+    events: int = 0
+    problems: list[IngestProblem] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    pid: int = 0
+    peak_rss: int = 0  # bytes, of the process that ran it
+    coder_version: Optional[str] = None
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _origin(source: str, offset: int, index: int) -> str:
+    return f"{source}\t{offset:015d}\t{index:06d}"
+
+
+def read_partition(spec: PartitionSpec) -> tuple[list[tuple[str, Document]], list[IngestProblem]]:
+    """The partition's documents, each with its origin (input position), and its problems."""
+    docs: list[tuple[str, Document]] = []
+    problems: list[IngestProblem] = []
+    where = spec.fingerprint.get("source", spec.source)
+    if spec.kind == "jsonl":
+        encoding, lines = spec.payload
+        for lineno, raw in lines:
+            at = f"{spec.source}:{lineno}"
+            try:
+                obj = json.loads(raw.decode(encoding, errors="replace"))
+            except ValueError as exc:
+                problems.append(problem(at, f"invalid JSON ({getattr(exc, 'msg', exc)}, column "
+                                            f"{getattr(exc, 'colno', '?')})"))
+                continue
+            if not isinstance(obj, dict):
+                problems.append(problem(at, f"not a JSON object (a {type(obj).__name__})"))
+                continue
+            item = record_to_document(obj, at, spec.source)
+            if isinstance(item, Problem):
+                problems.append(item)
+            else:
+                docs.append((_origin(where, lineno, 0), item))
+    elif spec.kind == "archive":
+        from ..ingest.webarchive import read_archive
+
+        fmt, start, _ = spec.payload
+        for i, item in enumerate(_guarded(read_archive(spec_source(spec), fmt), spec.source)):
+            if isinstance(item, Document):
+                docs.append((_origin(where, start, i), item))
+            else:
+                problems.append(item)
+    elif spec.kind == "files":
+        for (name, data), (abs_name, _, _) in zip(spec.payload, spec.fingerprint["files"]):
+            src = Source(name=name, opener=lambda data=data: io.BytesIO(data), size=len(data))
+            for i, item in enumerate(_guarded(read_source(src), name)):
+                if isinstance(item, Document):
+                    docs.append((_origin(abs_name, 0, i), item))
+                else:
+                    problems.append(item)
+    elif spec.kind == "docs":
+        for seq, fields in spec.payload:
+            docs.append((_origin(where, seq, 0), Document(**fields)))
+    else:
+        raise ValueError(f"unknown partition kind {spec.kind!r}")
+    return docs, problems
+
+
+def _guarded(items, name: str):
+    """A reader bug costs one file, not the partition (as in ingest)."""
+    try:
+        yield from items
+    except MemoryError:
+        yield problem(name, "too large to read into memory")
+    except Exception as exc:  # noqa: BLE001 - reported as one line
+        yield problem(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+
+
+# -- cleaning and coding ---------------------------------------------------------------------
+def clean_partition(docs: list[tuple[str, Document]]) -> tuple[list[tuple[str, Document]], list[IngestProblem]]:
+    """Remove each outlet's template lines within the partition (as ingest does within its
+    window); a document left with no text is reported and dropped."""
+    groups = [d.outlet or host_of(d.url) for _, d in docs]
+    texts = remove_repeated_lines([d.text for _, d in docs], groups)
+    kept: list[tuple[str, Document]] = []
+    problems: list[IngestProblem] = []
+    for (origin, doc), text in zip(docs, texts):
+        if not text.strip():
+            where = f" {doc.url}" if doc.url else ""
+            problems.append(problem(doc.source_path or "?", f"article{where} has no text left "
+                                    "after removing lines its outlet repeats in other articles",
+                                    kind="skipped"))
+            continue
+        doc.text = text
+        kept.append((origin, doc))
+    return kept, problems
+
+
+def code_articles(coder: Any, items: list[tuple[str, str, Optional[str]]],
+                  paths: dict[str, Optional[str]]) -> tuple[dict[str, list[Event]], list[IngestProblem]]:
+    """Events per article id.  A failing batch is retried article by article so one bad
+    article costs only itself (it stays uncoded: ``coder_version`` NULL)."""
+    if not items:
+        return {}, []
+    try:
+        return dict(coder.code_many(items)), []
+    except Exception:  # noqa: BLE001 - find the article at fault
+        pass
+    coded: dict[str, list[Event]] = {}
+    problems: list[IngestProblem] = []
+    for item in items:
+        try:
+            coded.update(coder.code_many([item]))
+        except Exception as exc:  # noqa: BLE001
+            problems.append(problem(paths.get(item[0]) or item[0], f"events not coded for "
+                                    f"article {item[0]} ({type(exc).__name__}: {exc})",
+                                    kind="skipped", count=0))
+    return coded, problems
+
+
+# -- rows ------------------------------------------------------------------------------------
+def _month_of_timestamp(ts) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m") if ts is not None else UNKNOWN_MONTH
+
+
+def build_tables(key: str, docs: list[tuple[str, Document]], coded: dict[str, list[Event]],
+                 coder_version: Optional[str]) -> tuple[dict[str, list[tuple[str, pa.Table]]], dict[str, int]]:
+    """The partition's Parquet tables, by table and month.  Each article is written once (its
+    first copy in input order); every copy gets a ``sources`` row."""
+    articles: dict[str, list[dict[str, Any]]] = {}
+    sources: list[dict[str, Any]] = []
+    events: dict[str, list[tuple]] = {}
+    seen: set[str] = set()
+    n_articles = n_events = 0
+    for origin, doc in docs:
+        aid = doc.id
+        sources.append({"article_id": aid, "outlet": doc.outlet, "url": doc.url,
+                        "title": doc.title, "date": doc.date, "source_id": doc.source_id,
+                        "source_path": doc.source_path, "origin": origin, "part": key})
+        if aid in seen:
+            continue
+        seen.add(aid)
+        published = to_timestamp(doc.date)
+        sig = signature(doc.text)
+        evs = coded.get(aid)
+        version = coder_version if evs is not None else None
+        articles.setdefault(_month_of_timestamp(published), []).append({
+            "id": aid, "title": doc.title, "text": doc.text, "date": doc.date,
+            "published": published, "outlet": doc.outlet, "url": doc.url, "author": doc.author,
+            "source_id": doc.source_id, "source_path": doc.source_path,
+            "source_format": doc.source_format, "lang": doc.lang,
+            "extra": to_json(doc.extra) if doc.extra else None,
+            "minhash": sig.astype(np.uint64).tolist() if sig is not None else None,
+            "n_chars": len(doc.text), "coder_version": version,
+            "n_events": len(evs) if evs is not None else None,
+            "origin": origin, "part": key,
+        })
+        n_articles += 1
+        for ev in evs or ():
+            row = Store.event_row(ev, coder_version or "unknown") + (key,)
+            day = row[_DAY]
+            row = row[:_DAY] + (date.fromisoformat(day) if day else None,) + row[_DAY + 1:]
+            events.setdefault(day[:7] if day else UNKNOWN_MONTH, []).append(row)
+            n_events += 1
+    tables: dict[str, list[tuple[str, pa.Table]]] = {"articles": [], "events": [], "sources": []}
+    for month in sorted(articles):
+        tables["articles"].append((table_file("articles", key, month),
+                                   pa.Table.from_pylist(articles[month], schema=ARTICLE_SCHEMA)))
+    for month in sorted(events):
+        columns = list(zip(*events[month]))
+        arrays = [pa.array(col, type=f.type) for col, f in zip(columns, EVENT_SCHEMA)]
+        tables["events"].append((table_file("events", key, month),
+                                 pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)))
+    if sources:
+        tables["sources"].append((table_file("sources", key),
+                                  pa.Table.from_pylist(sources, schema=SOURCE_SCHEMA)))
+    return tables, {"documents": len(docs), "articles": n_articles, "events": n_events,
+                    "sources": len(sources)}
+
+
+# -- the task --------------------------------------------------------------------------------
+def process_partition(spec: PartitionSpec, lake_path: str, *, code: bool = True,
+                      coder: CoderFactory = None, checkpoint: Optional[int] = None) -> PartitionResult:
+    """Read, clean, code and commit one partition into the lake at ``lake_path``."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    lake = Lake(lake_path)
+    result = PartitionResult(key=spec.key, description=spec.describe(), pid=os.getpid())
+    if lake.is_committed(spec.key, spec.fingerprint):
+        result.skipped = True
+        return _finish(result, t0, c0)
+    docs, problems = read_partition(spec)
+    docs, more = clean_partition(docs)
+    problems += more
+    coded: dict[str, list[Event]] = {}
+    version: Optional[str] = None
+    if code and docs:
+        engine = load_coder(coder)
+        version = getattr(engine, "version", "unknown")
+        unique: dict[str, tuple[str, str, Optional[str]]] = {}
+        paths: dict[str, Optional[str]] = {}
+        for _, doc in docs:
+            aid = doc.id
+            if aid not in unique:
+                unique[aid] = (aid, doc.text, doc.date)
+                paths[aid] = doc.source_path
+        coded, more = code_articles(engine, list(unique.values()), paths)
+        problems += more
+    tables, rows = build_tables(spec.key, docs, coded, version)
+    lake.commit(spec.key, spec.fingerprint, tables, rows=rows,
+                problems=[[p.path, p.reason, p.kind, getattr(p, "count", 1)] for p in problems],
+                coder_version=version, checkpoint=checkpoint)
+    result.documents, result.articles, result.events = rows["documents"], rows["articles"], rows["events"]
+    result.problems = problems
+    result.coder_version = version
+    return _finish(result, t0, c0)
+
+
+def _finish(result: PartitionResult, t0: float, c0: float) -> PartitionResult:
+    result.seconds = time.perf_counter() - t0
+    result.cpu_seconds = time.process_time() - c0
+    result.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return result
