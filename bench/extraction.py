@@ -397,6 +397,11 @@ def _table(rows: list[tuple[str, dict]], with_std: bool, with_accuracy: bool,
     return out + [""]
 
 
+def _span(values: list[float]) -> str:
+    low, high = f"{min(values):.0%}", f"{max(values):.0%}"
+    return low if low == high else f"{low}-{high}"
+
+
 def _metadata_line(prefix: str, meta: dict) -> str:
     return prefix + ", ".join(f"{k} {v[0]:.1%} of {v[1]}" for k, v in meta.items()) + "."
 
@@ -471,8 +476,7 @@ def render(results: dict, command: str) -> str:
         "",
         "detente's pages/s include two extraction passes and metadata extraction (title, date, "
         "author, site, language), which plain `trafilatura.extract` does not do"
-        + (f"; over these runs it went at {min(rates):.0%}-{max(rates):.0%} of trafilatura's "
-           "rate" if rates else "")
+        + (f"; over these runs it went at {_span(rates)} of trafilatura's rate" if rates else "")
         + ". Timings are wall-clock on a machine shared with other jobs, so absolute rates vary "
         "from run to run; the ratio is the stable figure.",
         "",

@@ -19,10 +19,18 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _open_store(db: Optional[str]):
+def _open_store(db: Optional[str], lake: Optional[str] = None):
     from ..store import Store, StoreError, default_db_path
 
     try:
+        if lake:
+            from ..scale import open_source, stale_note
+
+            source = open_source(db, lake)
+            note = stale_note(source)
+            if note:
+                typer.echo(note, err=True)
+            return source
         return Store(db or default_db_path(), read_only=True)
     except StoreError as exc:
         _fail(str(exc))
@@ -48,12 +56,13 @@ def brief(
     fmt: str = typer.Option("md", "--format", "-f", help="md or html (self-contained)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
+    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
 ) -> None:
     """A cited briefing on two countries: every statement cites its articles."""
     from ..brief import BriefError, write_brief
     from ..store import StoreError
 
-    store = _open_store(db)
+    store = _open_store(db, lake)
     try:
         text = write_brief(store, a, b, since=since, fmt=fmt)
     except (BriefError, StoreError) as exc:
@@ -79,12 +88,13 @@ def plot_dyad_command(
     date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY[-MM[-DD]])."),
     freq: str = typer.Option("month", "--freq", help="week, month, quarter or year."),
     db: Optional[str] = typer.Option(None, "--db", help="Store file."),
+    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
 ) -> None:
     """The dyad's net cooperation and event counts per period, with shifts and key events."""
     from ..relations.plots import PlotError, dyad_chart
 
     fmt = _chart_format(output)
-    store = _open_store(db)
+    store = _open_store(db, lake)
     try:
         with _writable(output) as handle:
             dyad_chart(store, a, b, handle, fmt=fmt, date_from=date_from, date_to=date_to, freq=freq)
@@ -100,12 +110,13 @@ def plot_network_command(
     date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY[-MM[-DD]])."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY[-MM[-DD]])."),
     db: Optional[str] = typer.Option(None, "--db", help="Store file."),
+    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
 ) -> None:
     """The alignment network: countries linked by net cooperation, coloured by bloc."""
     from ..relations.plots import PlotError, network_chart
 
     fmt = _chart_format(output)
-    store = _open_store(db)
+    store = _open_store(db, lake)
     try:
         with _writable(output) as handle:
             network_chart(store, handle, fmt=fmt, date_from=date_from, date_to=date_to)

@@ -139,6 +139,7 @@ _COLUMNS = ("date", "source", "target", "code", "root", "quad_class", "goldstein
 @app.command("events")
 def events_cmd(
     db: Optional[str] = typer.Option(None, "--db", help="store file (default $DETENTE_DB or ./detente.duckdb)"),
+    lake: Optional[str] = typer.Option(None, "--lake", help="read a Parquet lake folder (detente run) instead of the store"),
     actor: Optional[str] = typer.Option(None, "--actor", help="source or target code/country starts with this (RUS, RUSGOV)"),
     dyad: Optional[List[str]] = typer.Option(None, "--dyad", help="two actors, either direction: --dyad RUS --dyad PRK"),
     code: Optional[str] = typer.Option(None, "--code", help="CAMEO code or prefix (042, 04)"),
@@ -153,7 +154,8 @@ def events_cmd(
 ) -> None:
     """List stored events, newest first, with filters."""
     from ..records import MODALITIES
-    from ..store import Store, StoreError
+    from ..scale import open_source
+    from ..store import StoreError
 
     if fmt not in ("table", "csv", "jsonl"):
         _err(f"--format: expected table, csv or jsonl, got {fmt!r}")
@@ -205,7 +207,7 @@ def events_cmd(
         sql += " LIMIT ?"
         params.append(limit)
     try:
-        with Store(db, read_only=True) as store:
+        with open_source(db, lake) as store:
             rows = store.query(sql, params)
     except StoreError as exc:
         _err(str(exc))

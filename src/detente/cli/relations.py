@@ -18,10 +18,18 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _open(db: Optional[str], read_only: bool):
+def _open(db: Optional[str], read_only: bool, lake: Optional[str] = None):
     from ..store import Store, StoreError, default_db_path
 
     try:
+        if lake:
+            from ..scale import open_source, stale_note
+
+            source = open_source(db, lake)
+            note = stale_note(source)
+            if note:
+                typer.echo(note, err=True)
+            return source
         return Store(db or default_db_path(), read_only=read_only)
     except StoreError as exc:
         _fail(str(exc))
@@ -86,13 +94,14 @@ def dyad(
     top: int = typer.Option(3, "--top", help="Top events kept per period (csv/json)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
     db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
+    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
 ) -> None:
     """A dyad's events per period: quad classes, Goldstein, net cooperation, top events."""
     from ..relations import RelationsError, dyad_series, find_shifts, series_rows
 
     _check_format(fmt)
     ca, cb = _country(a, "A"), _country(b, "B")
-    store = _open(db, read_only=True)
+    store = _open(db, read_only=True, lake=lake)
     try:
         _warn_unmerged(store, reports)
         periods = dyad_series(store, ca, cb, date_from, date_to, freq=freq, directed=directed,
@@ -180,6 +189,7 @@ def align(
     reports: bool = typer.Option(False, "--reports", help="Count reports, not merged events."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
     db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
+    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
 ) -> None:
     """A country's closest and most hostile partners in a period, with the evidence."""
     from ..relations import RelationsError
@@ -187,7 +197,7 @@ def align(
 
     _check_format(fmt)
     code = _country(country, "COUNTRY")
-    store = _open(db, read_only=True)
+    store = _open(db, read_only=True, lake=lake)
     try:
         _warn_unmerged(store, reports)
         result = align_api(store, code, date_from, date_to, k=k, reports=reports,

@@ -31,6 +31,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
+    lake: Optional[str] = typer.Option(None, "--lake", help="Serve a Parquet lake folder (detente run), read-only."),
     read_only: bool = typer.Option(False, "--read-only", help="Open the store read-only: no write endpoints."),
     insecure_dev: bool = typer.Option(False, "--insecure-dev", help="Allow writes without DETENTE_TOKEN "
                                       "(loopback host only; for a local trial)."),
@@ -52,9 +53,12 @@ def serve(
     if insecure_dev and token is None and not _is_loopback(host):
         _fail(f"--insecure-dev opens writes to anyone who can reach {host}: use it on a loopback "
               "host (127.0.0.1) only, or set DETENTE_TOKEN")
-    config = WebConfig(db=db or default_db_path(), read_only=read_only, token=token,
-                       insecure_dev=insecure_dev, max_body=int(max_body_mb * 1024 * 1024),
-                       cors_origins=tuple(cors_origin or ()), readers=readers)
+    if lake and db:
+        _fail("give --db or --lake, not both")
+    config = WebConfig(db=lake or db or default_db_path(), read_only=read_only or bool(lake),
+                       token=token, insecure_dev=insecure_dev,
+                       max_body=int(max_body_mb * 1024 * 1024),
+                       cors_origins=tuple(cors_origin or ()), readers=readers, lake=lake)
     try:
         web_app = create_app(config)
     except (ConfigError, StoreError) as exc:

@@ -11,7 +11,7 @@
       events/month=YYYY-MM/part-<key>.parquet       events (with evidence) by event month
       sources/part-<key>.parquet                    every place each article was seen
       derived/<digest>/...               lake-wide tables (owners, near-duplicate links,
-                                         merged events) computed by finalize; see finalize.py
+                                         merged events) computed by finalize; see derive.py
       _derived.json                      which derived/ folder is current, for which partitions
       _tmp/                              work in progress; anything here is garbage
 
@@ -307,29 +307,43 @@ class Lake:
             return False
         return all((self.root / f).exists() for f in m.files)
 
+    def work_dir(self, what: str) -> Path:
+        """A private folder under ``_tmp`` to write a partition's files before the commit."""
+        work = self.root / TMP / f"{what}.{uuid.uuid4().hex}"
+        work.mkdir(parents=True, exist_ok=True)
+        return work
+
     def commit(self, key: str, fingerprint: dict[str, Any], tables: dict[str, list[tuple[str, pa.Table]]],
                *, rows: dict[str, int], problems: Iterable[list[Any]] = (),
                coder_version: Optional[str] = None, checkpoint: Optional[int] = None) -> Marker:
         """Commit one partition: ``tables`` maps table name -> [(relative path, rows)]."""
-        work = self.root / TMP / f"{key}.{uuid.uuid4().hex}"
-        files: list[str] = []
+        work = self.work_dir(key)
         try:
+            files: list[str] = []
             for name in TABLES:
                 for rel, table in tables.get(name, []):
                     write_parquet(table, work / rel)
                     files.append(rel)
-            for rel in files:
-                target = self.root / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(work / rel, target)
-            for parent in {(self.root / rel).parent for rel in files}:
-                _fsync_dir(parent)
-            marker = Marker(key=key, fingerprint=fingerprint, files=sorted(files), rows=rows,
-                            problems=[list(p) for p in problems], coder_version=coder_version,
-                            after=self.checkpoint_seq() if checkpoint is None else checkpoint)
-            self._write_marker(marker)
+            return self.commit_files(key, fingerprint, work, files, rows=rows, problems=problems,
+                                     coder_version=coder_version, checkpoint=checkpoint)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def commit_files(self, key: str, fingerprint: dict[str, Any], work: Path, files: list[str],
+                     *, rows: dict[str, int], problems: Iterable[list[Any]] = (),
+                     coder_version: Optional[str] = None, checkpoint: Optional[int] = None) -> Marker:
+        """Move ``files`` (relative paths, written and fsynced under ``work``) into place, then
+        write the marker: the partition is committed when, and only when, the marker exists."""
+        for rel in files:
+            target = self.root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(work / rel, target)
+        for parent in {(self.root / rel).parent for rel in files}:
+            _fsync_dir(parent)
+        marker = Marker(key=key, fingerprint=fingerprint, files=sorted(files), rows=dict(rows),
+                        problems=[list(p) for p in problems], coder_version=coder_version,
+                        after=self.checkpoint_seq() if checkpoint is None else checkpoint)
+        self._write_marker(marker)
         return marker
 
     def _write_marker(self, marker: Marker) -> None:

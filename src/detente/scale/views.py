@@ -15,7 +15,7 @@ owns the article**, and only the owner's article row and events are visible; eve
 its ``article_sources`` row (first seen per article, outlet, URL and source id), so provenance
 is complete.  Near-duplicates (edited copies) are linked by ``canonical_id`` and only cluster
 heads' events are visible, as in the store, which codes only heads.  Both are computed
-lake-wide by :func:`~detente.scale.finalize.finalize` into ``derived/``; until it has run for
+lake-wide by :func:`~detente.scale.derive.finalize` into ``derived/``; until it has run for
 the current set of partitions (a run in progress, or ``--no-finalize``), the views apply the
 owner rule on the fly, every article is its own head, and ``merged_events`` is the last
 finalize's (``LakeStore.stale`` says so).
@@ -106,6 +106,9 @@ def _empty_store_table(table: str) -> str:
     return f"(SELECT {cols} WHERE false)"
 
 
+OWNER_SCHEMA = pa.schema([("id", pa.string()), ("part", pa.string()), ("canonical_id", pa.string())])
+
+
 @dataclass
 class LakeViews:
     """What :func:`create_views` found: whether the derived tables match the partitions."""
@@ -140,9 +143,10 @@ def derived_files(lake: Lake) -> tuple[Optional[str], Optional[Path], dict[str, 
 
 def create_views(con: duckdb.DuckDBPyConnection, lake: Lake, *, prefix: str = "",
                  temp: bool = False, markers: Optional[dict[str, Marker]] = None) -> LakeViews:
-    """Create the store's tables as views over ``lake`` on ``con``, named ``prefix + table``
-    (plus ``prefix + _raw_articles`` etc., the raw partition files).  ``temp`` makes them
-    temporary (when ``con`` is a real store's connection)."""
+    """Create the store's tables as views over ``lake`` on ``con``: ``articles``, ``events``
+    ... (``lake_articles`` ... with ``prefix="lake"``), plus the raw partition files as
+    ``_raw_articles``, ``_raw_events``, ``_raw_sources`` (``lake_raw_articles`` ...) and the
+    owner table ``_owners``.  ``temp`` makes them temporary (when ``con`` is a real store's)."""
     markers = lake.markers() if markers is None else markers
     files = lake.visible_files(markers)
     abs_files = {t: [str(lake.root / f) for f in fs] for t, fs in files.items()}
@@ -150,37 +154,41 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake, *, prefix: str = ""
     derived_digest, derived_dir, derived = derived_files(lake)
     finalized = derived_dir is not None and derived_digest == digest
     kind = "TEMP VIEW" if temp else "VIEW"
-    p = prefix
+    raw = f"{prefix}_raw_"  # raw partition files: _raw_articles, lake_raw_articles, ...
+    own = f"{prefix}_owners"
 
     def view(name: str, sql: str) -> None:
-        con.execute(f"CREATE OR REPLACE {kind} {p}{name} AS {sql}")
+        con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
 
-    view("_raw_articles", f"SELECT * FROM {_read(abs_files['articles'], SCHEMAS['articles'])}")
-    view("_raw_events", f"SELECT * FROM {_read(abs_files['events'], SCHEMAS['events'])}")
-    view("_raw_sources", f"SELECT * FROM {_read(abs_files['sources'], SCHEMAS['sources'], hive=False)}")
+    def public(table: str) -> str:
+        return f"{prefix}_{table}" if prefix else table
+
+    view(raw + "articles", f"SELECT * FROM {_read(abs_files['articles'], SCHEMAS['articles'])}")
+    view(raw + "events", f"SELECT * FROM {_read(abs_files['events'], SCHEMAS['events'])}")
+    view(raw + "sources", f"SELECT * FROM {_read(abs_files['sources'], SCHEMAS['sources'], hive=False)}")
     if finalized and derived.get("owners"):
-        view("_owners", f"SELECT id, part, canonical_id FROM {_read(derived['owners'], _OWNER_SCHEMA, hive=False)}")
+        view(own, f"SELECT id, part, canonical_id FROM {_read(derived['owners'], OWNER_SCHEMA, hive=False)}")
     else:
         # The owner rule on the fly: first copy in input order; no near-duplicate links yet.
-        view("_owners", f"SELECT id, arg_min(part, origin) AS part, id AS canonical_id "
-                        f"FROM {p}_raw_articles GROUP BY id")
-    owned = (f"{p}_raw_articles a JOIN {p}_owners o ON a.id = o.id AND a.part = o.part")
-    view("articles", f"SELECT {_store_select('articles', 'a', {'canonical_id': 'o.canonical_id'})} "
-                     f"FROM {owned}")
-    view("events", f"SELECT {_store_select('events', 'e')} FROM {p}_raw_events e "
-                   f"JOIN {p}_owners o ON e.article_id = o.id AND e.part = o.part "
-                   f"WHERE o.canonical_id = o.id")
-    view("coded_articles", f"SELECT {_store_select('coded_articles', 'a', {'article_id': 'a.id'})} "
-                           f"FROM {owned} WHERE o.canonical_id = o.id "
-                           f"AND a.coder_version IS NOT NULL")
+        view(own, f"SELECT id, arg_min(part, origin) AS part, id AS canonical_id "
+                  f"FROM {raw}articles GROUP BY id")
+    owned = f"{raw}articles a JOIN {own} o ON a.id = o.id AND a.part = o.part"
+    view(public("articles"),
+         f"SELECT {_store_select('articles', 'a', {'canonical_id': 'o.canonical_id'})} FROM {owned}")
+    view(public("events"), f"SELECT {_store_select('events', 'e')} FROM {raw}events e "
+                           f"JOIN {own} o ON e.article_id = o.id AND e.part = o.part "
+                           f"WHERE o.canonical_id = o.id")
+    view(public("coded_articles"),
+         f"SELECT {_store_select('coded_articles', 'a', {'article_id': 'a.id'})} FROM {owned} "
+         f"WHERE o.canonical_id = o.id AND a.coder_version IS NOT NULL")
     if finalized and derived.get("article_sources"):
         src = f"read_parquet([{', '.join(_lit(f) for f in derived['article_sources'])}])"
-        view("article_sources", f"SELECT {_store_select('article_sources', 's')} FROM {src} s")
+        view(public("article_sources"), f"SELECT {_store_select('article_sources', 's')} FROM {src} s")
     else:
-        view("article_sources", f"SELECT {_store_select('article_sources', 's')} FROM "
-                                f"{p}_raw_sources s QUALIFY row_number() OVER (PARTITION BY "
-                                "s.article_id, coalesce(s.outlet, ''), coalesce(s.url, ''), "
-                                "coalesce(s.source_id, '') ORDER BY s.origin) = 1")
+        view(public("article_sources"),
+             f"SELECT {_store_select('article_sources', 's')} FROM {raw}sources s "
+             "QUALIFY row_number() OVER (PARTITION BY s.article_id, coalesce(s.outlet, ''), "
+             "coalesce(s.url, ''), coalesce(s.source_id, '') ORDER BY s.origin) = 1")
     # Merged events: the last finalize's, even when stale (reported by LakeViews.stale).
     for table in ("merged_events", "event_merge_members"):
         fs = derived.get(table) or []
@@ -188,14 +196,11 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake, *, prefix: str = ""
             hive = ", hive_partitioning = true, hive_types = {'month': VARCHAR}" \
                 if table == "merged_events" else ""
             src = f"read_parquet([{', '.join(_lit(f) for f in fs)}]{hive}, union_by_name = true)"
-            view(table, f"SELECT {_store_select(table, 'm')} FROM {src} m")
+            view(public(table), f"SELECT {_store_select(table, 'm')} FROM {src} m")
         else:
-            view(table, f"SELECT * FROM {_empty_store_table(table)}")
+            view(public(table), f"SELECT * FROM {_empty_store_table(table)}")
     return LakeViews(lake=lake, markers=markers, digest=digest, derived_digest=derived_digest,
                      derived_dir=derived_dir)
-
-
-_OWNER_SCHEMA = pa.schema([("id", pa.string()), ("part", pa.string()), ("canonical_id", pa.string())])
 
 
 class LakeStore(Store):

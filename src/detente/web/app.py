@@ -50,6 +50,7 @@ class WebConfig:
     readers: int = 8                   # pooled read cursors = concurrent read queries
     # The coder used for uploads (tests pass a fake); default: detente.events.coder.Coder.
     coder_factory: Optional[Callable[[], Any]] = None
+    lake: Optional[str] = None  # serve this Parquet lake (read-only) instead of the store
 
     def check(self) -> None:
         if self.token is not None and not self.token.strip():
@@ -72,8 +73,14 @@ class WebConfig:
 def create_app(config: WebConfig) -> FastAPI:
     """The web app over ``config.db``.  Raises :class:`ConfigError` or StoreError (one line
     each) when the configuration or the store cannot be used."""
+    lake = None
+    if config.lake:
+        from ..scale import open_source
+
+        config.read_only = True  # a lake is written by `detente run` only
+        lake = open_source(lake=config.lake)
     config.check()
-    db = Database(config.db, read_only=config.read_only, readers=config.readers)
+    db = Database(config.db, read_only=config.read_only, readers=config.readers, store=lake)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -52,12 +52,15 @@ class Database:
     read-only servers may then share it); otherwise writes go through :meth:`submit_write`."""
 
     def __init__(self, path: str, *, read_only: bool = False, readers: int = 8,
-                 max_pending_writes: int = 64, wait_seconds: float = 30.0):
+                 max_pending_writes: int = 64, wait_seconds: float = 30.0,
+                 store: Optional[Store] = None):
+        # ``store``: an already open read-only Store to serve instead (a Parquet lake's
+        # detente.scale.LakeStore); it is served read-only.
         self.path = str(path)
-        self.read_only = read_only
-        if read_only and not Path(self.path).exists():
+        self.read_only = read_only or store is not None
+        if store is None and read_only and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no such store (run `detente ingest` first)")
-        self.store = Store(self.path, read_only=read_only)
+        self.store = store if store is not None else Store(self.path, read_only=read_only)
         self._spawner = self.store.con.cursor()
         self._spawn_lock = threading.Lock()
         self._pool: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
@@ -89,6 +92,9 @@ class Database:
         healthy = False
         try:
             yield con
+            # DuckDB refuses some work (sql(), register()) on a connection whose last
+            # execute() result was not read to the end: finish it before the next request.
+            con.complete()
             healthy = True
         finally:
             if healthy:
@@ -149,7 +155,7 @@ class Database:
         with self.reader() as con:
             row = con.execute(
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM events), "
-                "(SELECT count(*) FROM merged_events)").fetchone()
-            version = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+                "(SELECT count(*) FROM merged_events)").fetchall()[0]
+            version = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
         return {"articles": row[0], "events": row[1], "merged_events": row[2],
                 "schema_version": version}

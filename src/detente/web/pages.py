@@ -99,7 +99,7 @@ def home(request: Request):
         moving = queries.moving_dyads(con, 10)
         countries = queries.active_countries(con, 24)
         counts = con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM events), "
-                             "(SELECT count(DISTINCT outlet) FROM articles)").fetchone()
+                             "(SELECT count(DISTINCT outlet) FROM articles)").fetchall()[0]
     return render(request, "home.html", {"latest": latest, "moving": moving,
                                          "countries": countries, "n_articles": counts[0],
                                          "n_events": counts[1], "n_outlets": counts[2]})

@@ -35,12 +35,12 @@ def like_pattern(text: str) -> str:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
 
 
 def has_merged(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether merging has run: analytics count merged events then, reports otherwise."""
-    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM merged_events)").fetchone()[0])
+    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM merged_events)").fetchall()[0][0])
 
 
 # -- articles ------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ class ArticleFilters:
 
 def search_articles(con, f: ArticleFilters, limit: int, offset: int) -> tuple[int, list[Row]]:
     where, params = f.where()
-    total = con.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+    total = con.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchall()[0][0]
     found = rows(con, f"""
         SELECT a.id, a.title, a.outlet, a.date, a.url, a.canonical_id, a.n_chars,
                left(a.text, 280) AS snippet,
@@ -192,7 +192,7 @@ def event_query(con, f: EventFilters) -> tuple[str, list[Any]]:
 
 def count_events(con, f: EventFilters) -> int:
     where, params = f.where()
-    return con.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchall()[0][0]
 
 
 def list_events(con, f: EventFilters, limit: int, offset: int) -> list[Row]:
@@ -202,7 +202,8 @@ def list_events(con, f: EventFilters, limit: int, offset: int) -> list[Row]:
 
 def events_arrow(con, f: EventFilters, limit: int, offset: int):
     sql, params = event_query(con, f)
-    return con.execute(sql + " LIMIT ? OFFSET ?", params + [limit, offset]).to_arrow_table()
+    # A relation, not an execute() result: DuckDB builds the Arrow table without a row copy.
+    return con.sql(sql + " LIMIT ? OFFSET ?", params=params + [limit, offset]).to_arrow_table()
 
 
 def article_events(con, article_id: str) -> list[Row]:
@@ -356,7 +357,7 @@ def dyad_events(con, a: str, b: str, *, dimension: Optional[str], start: Optiona
         conds.append("event_day <= ?")
         params.append(end)
     where = " AND ".join(conds)
-    total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+    total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchall()[0][0]
     found = rows(con, f"""
         SELECT id, date, source, target, source_country, target_country, source_name,
                target_name, code, quad_class, goldstein, modality, sentence, article_id,
@@ -375,5 +376,5 @@ def dyad_span(con, a: str, b: str) -> tuple[Optional[dt.date], Optional[dt.date]
         WHERE event_day IS NOT NULL AND modality IN ('occurred', 'claimed')
           AND ((coalesce(source_country, source) = ? AND coalesce(target_country, target) = ?)
             OR (coalesce(source_country, source) = ? AND coalesce(target_country, target) = ?))""",
-                      [a, b, b, a]).fetchone()
+                      [a, b, b, a]).fetchall()[0]
     return row[0], row[1]

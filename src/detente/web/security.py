@@ -67,6 +67,10 @@ class LimitsMiddleware:
     def __init__(self, app: ASGIApp, max_body: int):
         self.app = app
         self.max_body = max_body
+        # An oversize body up to this size is read and dropped before the 413 goes out: a
+        # client still sending when the server closes would see a reset instead of the answer.
+        # Beyond it the server answers at once and closes (reading gigabytes is the attack).
+        self.drain_limit = max(4 * max_body, 16 * 1024 * 1024)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,6 +85,8 @@ class LimitsMiddleware:
                 await _json(send, 400, {"error": "content-length: not a number", "field": "content-length"})
                 return
             if too_big:
+                if int(length) <= self.drain_limit:
+                    await _drain(receive, self.drain_limit)
                 await _json(send, 413, _too_large(self.max_body))
                 return
         received = 0
@@ -92,6 +98,8 @@ class LimitsMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    if message.get("more_body"):
+                        await _drain(receive, self.drain_limit - received)
                     raise BodyTooLarge()
             return message
 
@@ -109,6 +117,16 @@ class LimitsMiddleware:
         except BodyTooLarge:
             if not started:
                 await _json(send, 413, _too_large(self.max_body))
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body"):
+            return
 
 
 def _too_large(limit: int) -> dict[str, Any]:
