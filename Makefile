@@ -26,6 +26,7 @@ demo: install
 	$(VENV)/bin/detente brief RUS PRK --db $(DB) -o out/brief-RUS-PRK.md
 	$(VENV)/bin/detente brief RUS PRK --db $(DB) --format html -o out/brief-RUS-PRK.html
 	cat out/brief-RUS-PRK.md
+	@echo "Web app on the demo store: $(VENV)/bin/detente serve --db $(DB) --read-only   then open http://127.0.0.1:8000/"
 
 test: install
 	$(PY) -m pytest -q

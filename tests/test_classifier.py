@@ -21,7 +21,8 @@ EXAMPLES = [
     ("Germany will send 50 million euros of humanitarian aid to flood victims in Pakistan.", 2),
     ("The Chilean government strongly condemned the coup attempt in Peru as an assault on "
      "democracy.", 3),
-    ("The Danish prime minister said on Monday that the economy would recover next year.", 0),
+    ("The Danish prime minister commented on the election results in a television interview.", 0),
+    ("The foreign minister declined to comment on the reports.", 0),
 ]
 
 

@@ -50,8 +50,8 @@ def test_putins_2000_visit_is_dated_2000(seed_events):
 
 
 def test_us_concern_aimed_at_russia_or_north_korea(seed_events):
-    assert any(e.source_country == "USA" and e.target_country in ("RUS", "PRK") and e.quad_class == 3
-               for e in seed_events)
+    assert any(e.source_country == "USA" and e.target_country in ("RUS", "PRK")
+               and e.code in ("012", "111") for e in seed_events)
 
 
 def test_sanctions_on_russia_or_north_korea(seed_events):

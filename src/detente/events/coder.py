@@ -78,6 +78,8 @@ _MUTUAL_ROOTS = frozenset({"03", "04", "05", "06", "19"})
 _LOCAL_ROOTS = frozenset({"14", "17", "18", "19", "20"})
 _COOP_ROOTS = frozenset({"03", "04", "05", "06", "07", "08"})
 _FUTURE_AUX = frozenset({"will", "would", "wo", "shall", "'ll"})
+_REFUSAL_CUES = frozenset({"failed", "fail", "fails", "refused", "refuse", "refuses", "declined",
+                           "decline", "declines", "unwilling", "reluctant"})
 _DEONTIC = frozenset({"must", "should", "ought"})
 # Nouns whose "of" phrase names the doer ("the invitation of Kim", "a visit of the minister");
 # for most event nouns it names the one acted on ("the invasion of Ukraine").
@@ -466,9 +468,10 @@ class Coder:
         code = f.code_choices[0]
         trig = f.token
         attrs = self.attributes
-        modality, _cue = attrs.modality(sent, trig)
-        if modality == "negated" and root_of(code) in _COOP_ROOTS and _future(trig):
-            # "will not accept", "would not meet": a refusal (12), not a non-event
+        modality, cue = attrs.modality(sent, trig)
+        if modality == "negated" and root_of(code) in _COOP_ROOTS and (
+                _future(trig) or (cue or "").split(" ")[0].lower() in _REFUSAL_CUES):
+            # "will not accept", "failed to reach a deal": a refusal (12), not a non-event
             code = compose("120", code)
         elif (modality == "planned" or _future(trig)) and root_of(code) in _INTENT_ROOTS:
             # CAMEO codes an announced or intended cooperative act as intent (03): "will visit"

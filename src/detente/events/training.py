@@ -241,6 +241,7 @@ CANDIDATES: dict[str, Callable[[], object]] = {
     "logreg-C30": lambda: _logreg(30.0),
     "logreg-C100": lambda: _logreg(100.0),
     "logreg-C300": lambda: _logreg(300.0),
+    "logreg-C1000": lambda: _logreg(1000.0),
     "linsvc-C0.3-sigmoid": lambda: _svm_sigmoid(0.3),
     "sgd-huber-1e-4": lambda: _sgd(1e-4),
 }

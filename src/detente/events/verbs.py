@@ -20,7 +20,8 @@ from .cameo import is_code, normalize_code
 _POS = {
     "V": frozenset({"VERB", "AUX"}),
     "N": frozenset({"NOUN", "PROPN"}),
-    # Predicative participles ("concerned", "prepared") are tagged VERB as often as ADJ.
+    # Predicative participles ("concerned", "prepared") are tagged VERB as often as ADJ;
+    # match_token admits a VERB here only as a predicative past participle.
     "A": frozenset({"ADJ", "VERB"}),
     "*": frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"}),
 }
@@ -129,6 +130,8 @@ class VerbDictionary:
         for p in plist:
             if token.pos_ not in _POS[p.pos]:
                 continue
+            if p.pos == "A" and token.pos_ == "VERB" and not (token.tag_ == "VBN" and token.dep_ in ("acomp", "oprd", "amod")):
+                continue  # "welcomed the decision" is not "welcome" the adjective
             if p.pos == "V" and token.dep_ in ("amod", "compound") and token.tag_ in ("VBN", "VBG"):
                 # "the planned visit", "the ruling party": a participle modifying a noun is
                 # an attribute, not an event of its own.

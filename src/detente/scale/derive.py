@@ -110,7 +110,7 @@ def link_near_duplicates(con) -> tuple[int, int]:
         SELECT DISTINCT x.id AS later, x.origin AS later_origin, y.id AS earlier
         FROM _bands x JOIN _bands y ON x.b = y.b AND x.band = y.band AND y.origin < x.origin""")
     con.execute("DROP TABLE _bands")
-    n_pairs = con.execute("SELECT count(*) FROM _cand").fetchone()[0]
+    n_pairs = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
     if not n_pairs:
         return 0, 0
     reader = con.cursor()
@@ -184,7 +184,7 @@ def finalize(lake: Lake | str | os.PathLike, *, force: bool = False, merge: bool
                 INSERT INTO articles ({', '.join(cols)}, canonical_id)
                 SELECT {select}, a.id FROM lake_raw_articles a
                 JOIN _own o ON o.id = a.id AND o.part = a.part ORDER BY o.origin""")
-            report.articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+            report.articles = con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
             say("near-duplicates")
             report.candidate_pairs, report.near_duplicates = link_near_duplicates(con)
             con.execute("""
@@ -204,13 +204,13 @@ def finalize(lake: Lake | str | os.PathLike, *, force: bool = False, merge: bool
                 JOIN _own o ON o.id = e.article_id AND o.part = e.part
                 JOIN articles a ON a.id = o.id AND a.canonical_id = a.id
                 ORDER BY e.id""")
-            report.events = con.execute("SELECT count(*) FROM events").fetchone()[0]
+            report.events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
             if merge and report.events:
                 say("merged events")
                 from ..relations.merge import merge_events
 
                 merge_events(store, full=True)
-            report.merged = con.execute("SELECT count(*) FROM merged_events").fetchone()[0]
+            report.merged = con.execute("SELECT count(*) FROM merged_events").fetchall()[0][0]
             say("writing")
             _write_derived(lake, con, digest, report)
         finally:

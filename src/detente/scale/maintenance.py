@@ -191,9 +191,9 @@ def _export(store: Store, lake: Lake, report: TransferReport) -> None:
     con = store.con
     source = os.path.abspath(store.path)
     ids = con.execute("SELECT count(*), md5(coalesce(string_agg(id || '/' || "
-                      "coalesce(canonical_id, ''), ',' ORDER BY id), '')) FROM articles").fetchone()
+                      "coalesce(canonical_id, ''), ',' ORDER BY id), '')) FROM articles").fetchall()[0]
     evs = con.execute("SELECT count(*), md5(coalesce(string_agg(id, ',' ORDER BY id), '')) "
-                      "FROM events").fetchone()
+                      "FROM events").fetchall()[0]
     fingerprint = {"kind": "store", "source": source, "articles": ids[0], "articles_md5": ids[1],
                    "events": evs[0], "events_md5": evs[1]}
     key = partition_key(fingerprint)
@@ -237,7 +237,7 @@ def _export(store: Store, lake: Lake, report: TransferReport) -> None:
             _fsync(work / f)
         report.articles = ids[0]
         report.events = evs[0]
-        report.sources = con.execute("SELECT count(*) FROM article_sources").fetchone()[0]
+        report.sources = con.execute("SELECT count(*) FROM article_sources").fetchall()[0][0]
         lake.commit_files(key, fingerprint, work, files,
                           rows={"articles": report.articles, "events": report.events,
                                 "sources": report.sources, "documents": report.articles})
@@ -264,7 +264,7 @@ def _export_derived(con, lake: Lake, key: str) -> int:
     con.execute("COPY (SELECT * FROM event_merge_members ORDER BY event_id) TO "
                 f"{_lit(work / 'event_merge_members' / 'event_merge_members.parquet')} "
                 "(FORMAT parquet, COMPRESSION zstd)")
-    merged = con.execute("SELECT count(*) FROM merged_events").fetchone()[0]
+    merged = con.execute("SELECT count(*) FROM merged_events").fetchall()[0][0]
     if merged:
         con.execute("COPY (SELECT * EXCLUDE (merged_at), coalesce(strftime(event_day, '%Y-%m'), "
                     "'unknown') AS month FROM merged_events ORDER BY id) TO "
@@ -298,7 +298,7 @@ def import_lake(lake_path: str | os.PathLike, db: str | os.PathLike) -> Transfer
             return ", ".join(c for c, _ in cols[table] if c not in skip)
 
         def count(sql: str) -> int:
-            return con.execute(sql).fetchone()[0]
+            return con.execute(sql).fetchall()[0][0]
 
         copy_merged = was_empty and views.finalized
         with store.transaction():

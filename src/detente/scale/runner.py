@@ -202,7 +202,9 @@ def dask_client(scheduler: Optional[str], workers: Optional[int], coder: CoderFa
     from distributed import Client, LocalCluster
 
     cluster = None
-    if scheduler:
+    if scheduler and os.path.isfile(scheduler):
+        client = Client(scheduler_file=scheduler)  # `dask scheduler --scheduler-file F`
+    elif scheduler:
         client = Client(scheduler)
     else:
         n = workers or os.cpu_count() or 1

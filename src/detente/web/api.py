@@ -16,7 +16,7 @@ from . import params, queries
 from .database import Database
 from .errors import ApiError, bad
 from .security import check_bearer
-from .views import country_view, dyad_view, name_of, network_view
+from .views import country_view, dyad_view, network_view
 
 router = APIRouter(prefix="/api", tags=["read"])
 write_router = APIRouter(prefix="/api", tags=["write"])
@@ -81,7 +81,7 @@ EventFormat = Literal["json", "csv", "jsonl", "parquet"]
 
 def event_filters(con, *, actor, dyad, code, root, quad, modality, date_from, date_to,
                   actorless, article) -> queries.EventFilters:
-    known = queries.known_actor_codes(con) if (actor or dyad) else frozenset()
+    known = lambda code: queries.actor_in_store(con, code)  # noqa: E731
     f = queries.EventFilters(
         actor=params.actor(actor, "actor", known) if actor else None,
         code=params.cameo_code(code), root=params.cameo_root(root), quad=quad,
@@ -331,7 +331,3 @@ def _coder(app):
             factory = Coder
         app.state.coder = factory()
     return app.state.coder
-
-
-def names(codes: list[str]) -> dict[str, str]:
-    return {c: name_of(c) for c in codes}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from ..records import MODALITIES
 from .errors import bad
@@ -84,17 +84,18 @@ def country(value: str, field: str) -> str:
                          "country name (e.g. North Korea)") from None
 
 
-def actor(value: str, field: str, known_codes: frozenset[str] = frozenset()) -> str:
+def actor(value: str, field: str, in_store: Optional[Callable[[str], bool]] = None) -> str:
     """A CAMEO actor code or its prefix (``RUS``, ``RUSGOV``, ``IGOUNO``), or a country name.
 
     Unknown when its country part is no country we know, it is no non-state family, and no
-    stored event names it (``known_codes``)."""
+    stored event names it (``in_store``, asked only for codes the dictionaries do not know)."""
     text = (value or "").strip()
     if not text:
         raise bad(field, "empty actor: give a CAMEO actor or ISO3 code (e.g. RUS, RUSGOV)")
     upper = text.upper()
     if _ACTOR.fullmatch(upper):
-        if upper.startswith(_NON_STATE) or upper in known_codes or _is_country(upper[:3]):
+        if (upper.startswith(_NON_STATE) or _is_country(upper[:3])
+                or (in_store is not None and in_store(upper))):
             return upper
         raise bad(field, f"unknown actor or country code {text[:40]!r}: give a CAMEO actor "
                          "or ISO3 code (e.g. RUS, RUSGOV, IGOUNO)")

@@ -332,10 +332,11 @@ def country_events(con, code: str, limit: int = 20) -> list[Row]:
         ORDER BY event_day DESC NULLS LAST, {n} DESC, id LIMIT ?""", [code, code, limit])
 
 
-def known_actor_codes(con) -> frozenset[str]:
-    found = con.execute("SELECT DISTINCT source FROM events WHERE source IS NOT NULL UNION "
-                        "SELECT DISTINCT target FROM events WHERE target IS NOT NULL").fetchall()
-    return frozenset(r[0] for r in found)
+def actor_in_store(con, code: str) -> bool:
+    """Whether any stored event names this actor code (or one it prefixes)."""
+    return bool(con.execute(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE source LIKE ? OR target LIKE ?)",
+        [code + "%", code + "%"]).fetchall()[0][0])
 
 
 def dyad_events(con, a: str, b: str, *, dimension: Optional[str], start: Optional[dt.date],

@@ -109,8 +109,12 @@ def _json_documents(raw: bytes) -> list[Union[Document, IngestProblem]]:
             raise bad(f"{where}.date" if prefix != "single" else "date",
                       f"{doc.date[:60]!r} is not a date (use ISO 8601, e.g. 2024-06-19)")
         record = doc.model_dump(exclude_none=True)
-        out.append(record_to_document(record, where=f"{SOURCE_NAME} {where}",
-                                      source_path=SOURCE_NAME, fmt="json"))
+        out.append(record_to_document(record, where=where, source_path=SOURCE_NAME, fmt="json"))
+    if not any(isinstance(item, Document) for item in out):
+        # Nothing storable at all (e.g. text that is only boilerplate): say why, store nothing.
+        first = next(item for item in out if isinstance(item, IngestProblem))
+        raise ApiError(422, f"{first.path}: {first.reason}",
+                       "text" if prefix == "single" else f"{first.path}.text")
     return out
 
 

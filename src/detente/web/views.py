@@ -140,7 +140,3 @@ def trend_points(rows: list[dict[str, Any]], months: int = 36) -> list[dict[str,
     while points and points[0]["n"] == 0:
         points.pop(0)  # a country first seen last spring starts there
     return points
-
-
-def iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value

@@ -1,0 +1,422 @@
+"""Scale-out benchmark: the Dask pipeline into a Parquet lake, on the AllSides corpus.
+
+In one run (from the repo root)::
+
+    .venv/bin/python bench/scale.py                  # writes the "## Scale" section of docs/benchmarks.md
+    .venv/bin/python bench/scale.py -n 60 --sim-seconds 60 --planner-gb 0.5 --no-write
+
+1. **Throughput**: a seeded sample of ``../shared/corpora/news/allsides_international.jsonl``
+   through ``detente run`` twice -- in one process (``--workers 0``), then on a LocalCluster of
+   2 single-threaded worker processes -- timing first submission to last commit (the coder is
+   loaded before the clock starts in both: in this process, and on each worker by the coder
+   plugin).  Reports articles/s, the speedup, CPU seconds per article, peak RSS of every worker,
+   the load average, and checks that both lakes are equal row for row.
+2. **Queries**: the same questions (an events listing, a dyad series, an alignment, counts,
+   a brief) against the DuckDB store (the lake imported), the lake as written, and the lake
+   after ``detente lake compact``; best of 3 after a cold first call.
+3. **Memory on a 10-GB-class input**: a generator streams synthetic documents made from the
+   corpus's real texts (each with a varied id; no file is written, nominally 10 GB) through the
+   2-worker pipeline for ``--sim-seconds``, sampling the RSS of the client and of each worker
+   every 2 s; then the client's share alone (partitioning and fingerprinting, what the client
+   does for every byte) over ``--planner-gb`` of the stream.
+
+Other engineers' jobs share the 2 cores, so figures are wall-clock under that load (reported);
+the per-core figure for capacity planning is taken on CPU time, which the load does not change.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from detente.config import shared_dir  # noqa: E402
+
+DOC = REPO / "docs" / "benchmarks.md"
+SECTION = "## Scale"
+MB = 1 << 20
+GDELT_PER_DAY = 730_000
+
+
+class Sampler:
+    """RSS of this process and of every descendant (the Dask nanny's worker processes), every
+    ``interval`` seconds, as (t, {pid: rss})."""
+
+    def __init__(self, interval: float = 2.0, extra=None):
+        import psutil
+
+        self.psutil = psutil
+        self.me = psutil.Process()
+        self.interval = interval
+        self.samples: list[tuple[float, dict[int, int], int]] = []
+        self.extra = extra or (lambda: 0)
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self.t0 = time.monotonic()
+
+    def _run(self):
+        while not self._stop.is_set():
+            rss = {}
+            for p in [self.me] + self.me.children(recursive=True):
+                try:
+                    rss[p.pid] = p.memory_info().rss
+                except self.psutil.Error:
+                    pass
+            self.samples.append((time.monotonic() - self.t0, rss, self.extra()))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+    def peak(self, pid: int) -> int:
+        return max((s[1].get(pid, 0) for s in self.samples), default=0)
+
+
+def load_records(corpus: Path) -> list[dict]:
+    with open(corpus, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def lake_equal(a: Path, b: Path) -> bool:
+    from detente.scale import LakeStore
+
+    tables = ("articles", "events", "article_sources", "merged_events", "event_merge_members",
+              "_raw_articles", "_raw_events", "_raw_sources")
+    with LakeStore(a) as x, LakeStore(b) as y:
+        return all(x.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                   == y.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables)
+
+
+# -- 1. throughput ---------------------------------------------------------------------------
+def throughput(records, args, work: Path) -> dict:
+    from detente.scale import run
+    from detente.scale.work import load_coder
+
+    rng = random.Random(args.seed)
+    sample = rng.sample(records, min(args.n, len(records)))
+    path = work / "sample.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in sample:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    t = time.perf_counter()
+    load_coder()
+    setup = time.perf_counter() - t
+    out: dict = {"n": len(sample), "chars": sum(len(r["text"]) for r in sample), "setup": setup}
+    for name, workers in (("single", 0), ("dask", args.workers)):
+        lake = work / f"lake-{name}"
+        shutil.rmtree(lake, ignore_errors=True)
+        load0 = os.getloadavg()
+        with Sampler(1.0) as s:
+            report = run([path], lake, workers=workers, partition_size=args.partition_size)
+        load1 = os.getloadavg()
+        assert report.ok, report.error
+        print(f"{name}: {report.summary()}", flush=True)
+        out[name] = {
+            "seconds": report.pipeline_seconds, "documents": report.documents,
+            "events": report.events, "cpu": report.cpu_seconds,
+            "rate": report.articles_per_second, "load": (load0[0], load1[0]),
+            "finalize": report.finalize.seconds if report.finalize else None,
+            "workers": {pid: max(rss, s.peak(pid)) for pid, rss in report.peak_rss.items()},
+            "lake": str(lake),
+        }
+    out["single"]["peak_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["equal"] = lake_equal(work / "lake-single", work / "lake-dask")
+    out["speedup"] = out["dask"]["rate"] / out["single"]["rate"]
+    return out
+
+
+# -- 2. queries ------------------------------------------------------------------------------
+def queries(lake: Path, work: Path, repeats: int = 3) -> dict:
+    from detente.relations import align, dyad_series
+    from detente.scale import LakeStore, compact, import_lake
+    from detente.store import Store
+
+    db = work / "imported.duckdb"
+    for p in (db, Path(str(db) + ".wal")):
+        p.unlink(missing_ok=True)
+    import_lake(lake, db)
+    compacted = work / "lake-compacted"
+    shutil.rmtree(compacted, ignore_errors=True)
+    shutil.copytree(lake, compacted)
+    compact(compacted)
+    with Store(db, read_only=True) as store:
+        pair = store.con.execute(
+            "SELECT source_country, target_country FROM events WHERE source_country IS NOT NULL "
+            "AND target_country IS NOT NULL AND source_country <> target_country "
+            "GROUP BY ALL ORDER BY count(*) DESC, 1, 2 LIMIT 1").fetchall()[0]
+    a, b = pair
+
+    def brief(src):
+        from detente.brief import write_brief
+
+        try:
+            return write_brief(src, a, b)
+        except Exception as exc:  # noqa: BLE001 - the brief writer's own failure: reported
+            return f"failed: {type(exc).__name__}"
+
+    questions = [
+        ("events listing (`detente events --dyad`)", lambda s: s.query(
+            "SELECT * FROM events WHERE (source_country = ? AND target_country = ?) OR "
+            "(source_country = ? AND target_country = ?) ORDER BY date DESC NULLS LAST LIMIT 50",
+            [a, b, b, a])),
+        ("counts by month and quad class", lambda s: s.query(
+            "SELECT strftime(event_day, '%Y-%m') m, quad_class, count(*) FROM events "
+            "GROUP BY ALL ORDER BY ALL")),
+        (f"dyad series {a}-{b}, monthly, merged", lambda s: dyad_series(s, a, b, freq="month")),
+        (f"alignment of {a}", lambda s: align(s, a)),
+        (f"brief {a}-{b}", brief),
+    ]
+    results: dict = {"pair": pair, "rows": {}}
+    sources = {"store": lambda: Store(db, read_only=True), "lake": lambda: LakeStore(lake),
+               "lake, compacted": lambda: LakeStore(compacted)}
+    from detente.scale.layout import Lake
+
+    results["files"] = {"lake": sum(len(v) for v in Lake(lake).visible_files().values()),
+                        "lake, compacted": sum(len(v) for v in Lake(compacted).visible_files().values())}
+    for name, opener in sources.items():
+        t = time.perf_counter()
+        src = opener()
+        open_s = time.perf_counter() - t
+        times = {}
+        for label, fn in questions:
+            t = time.perf_counter()
+            fn(src)
+            cold = time.perf_counter() - t
+            warm = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                fn(src)
+                warm.append(time.perf_counter() - t)
+            times[label] = (cold, min(warm))
+        src.close()
+        results["rows"][name] = {"open": open_s, "times": times}
+    results["labels"] = [q[0] for q in questions]
+    with LakeStore(lake) as src:
+        results["brief_ok"] = not str(brief(src)).startswith("failed")
+    return results
+
+
+# -- 3. memory on a 10-GB-class stream -------------------------------------------------------
+def synthetic(records, n_docs: int):
+    """``n_docs`` documents from the corpus's texts, each with its own id (a numbered closing
+    line changes the content hash), yielded one at a time."""
+    from detente.records import Document
+
+    for i in range(n_docs):
+        r = records[i % len(records)]
+        yield Document(text=r["text"] + f"\n\nSynthetic stream copy {i:09d}.", title=r.get("title"),
+                       date=r.get("date"), outlet=r.get("outlet"), url=None,
+                       source_id=f"synthetic:{i}", source_format="synthetic")
+
+
+def simulation(records, args, work: Path) -> dict:
+    from detente.scale import run_documents
+
+    avg = sum(len(r["text"].encode("utf-8")) for r in records) / len(records)
+    n_docs = int(10e9 / avg)
+    done = {"docs": 0}
+
+    def counted(result):
+        done["docs"] += result.documents
+
+    lake = work / "lake-sim"
+    shutil.rmtree(lake, ignore_errors=True)
+    started = time.monotonic()
+    with Sampler(2.0, extra=lambda: done["docs"]) as s:
+        report = run_documents(synthetic(records, n_docs), lake, stream="synthetic-10GB",
+                               workers=args.workers, partition_size=args.sim_partition,
+                               on_partition=counted,
+                               stop=lambda: time.monotonic() - started > args.sim_seconds)
+    me = os.getpid()
+    workers = sorted(report.peak_rss)
+    series = []
+    for t, rss, docs in s.samples:
+        series.append((t, rss.get(me, 0), [rss.get(p, 0) for p in workers], docs))
+    # Client alone: partitioning and fingerprinting every byte of the stream.
+    import psutil
+
+    proc = psutil.Process()
+    planned = 0
+    plan_rss = []
+    from detente.scale.plan import plan_documents
+
+    target = int(args.planner_gb * 1e9)
+    t0 = time.perf_counter()
+    n_plan = int(target / avg) + 1
+    for i, spec in enumerate(plan_documents(synthetic(records, n_plan), args.sim_partition,
+                                            stream="planner")):
+        planned += spec.nbytes
+        if i % 200 == 0:
+            plan_rss.append((time.perf_counter() - t0, planned, proc.memory_info().rss))
+    plan_seconds = time.perf_counter() - t0
+    plan_rss.append((plan_seconds, planned, proc.memory_info().rss))
+    return {"nominal_docs": n_docs, "avg_bytes": avg, "corpus": len(records), "documents": report.documents,
+            "partitions": report.committed, "seconds": time.monotonic() - started,
+            "workers": workers, "series": series, "plan": plan_rss,
+            "plan_seconds": plan_seconds, "planned_bytes": planned}
+
+
+def _flat(values: list[int]) -> tuple[float, float, float]:
+    """(mean of the first third of the samples, mean of the last third, max), MiB."""
+    values = [v for v in values if v]
+    if len(values) < 3:
+        return (0.0, 0.0, max(values, default=0) / MB)
+    k = len(values) // 3
+    return (sum(values[:k]) / k / MB, sum(values[-k:]) / k / MB, max(values) / MB)
+
+
+# -- report ----------------------------------------------------------------------------------
+def section(args, tp, q, sim) -> str:
+    lines = [SECTION, "",
+             f"`python bench/scale.py -n {args.n} --partition-size {args.partition_size} "
+             f"--sim-seconds {args.sim_seconds} --planner-gb {args.planner_gb}` on "
+             f"{os.cpu_count()} logical CPUs shared with other jobs; "
+             f"{platform.python_implementation()} {platform.python_version()}, "
+             f"{platform.machine()}. Lakes and stores are written to a temporary folder.", ""]
+    if tp:
+        s, d = tp["single"], tp["dask"]
+        cpu_per_doc = s["cpu"] / s["documents"]
+        lines += [
+            f"**Throughput.** {tp['n']} articles sampled (seed {args.seed}) from "
+            f"`../shared/corpora/news/allsides_international.jsonl` ({tp['chars'] / 1e6:.2f} M "
+            f"characters), partitions of {args.partition_size}; the coder is loaded before the clock "
+            f"starts (in this process {tp['setup']:.0f} s; on each worker by the coder plugin).",
+            "",
+            "| run | seconds | articles/s | events | CPU s/article | load avg (start → end) |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+            f"| one process (`--workers 0`) | {s['seconds']:.1f} | {s['rate']:.2f} | {s['events']:,} | "
+            f"{cpu_per_doc:.2f} | {s['load'][0]:.1f} → {s['load'][1]:.1f} |",
+            f"| LocalCluster, {args.workers} worker processes | {d['seconds']:.1f} | {d['rate']:.2f} | "
+            f"{d['events']:,} | {d['cpu'] / d['documents']:.2f} | {d['load'][0]:.1f} → {d['load'][1]:.1f} |",
+            "",
+            f"**Speedup {tp['speedup']:.2f}×** with {args.workers} workers (target ≥ 1.7×). "
+            f"The two lakes are {'identical, row for row' if tp['equal'] else 'NOT identical'}. "
+            f"Finalize (owners, near-duplicate links, merged events; the serial tail): "
+            f"{s['finalize']:.1f} s and {d['finalize']:.1f} s.",
+            "",
+            "Peak RSS per worker process (MiB): "
+            + ", ".join(f"{rss / MB:,.0f}" for rss in sorted(d["workers"].values()))
+            + f"; the single-process run's process: {s['peak_self'] / MB:,.0f}.",
+            "",
+        ]
+        per_core = 1 / cpu_per_doc
+        need = GDELT_PER_DAY / 86400 / per_core
+        lines += [f"Per core (CPU time, load-independent): {per_core:.2f} articles/s, so "
+                  f"{GDELT_PER_DAY:,} articles a day ({GDELT_PER_DAY / 86400:.2f}/s) need "
+                  f"{need:.0f} busy cores; docs/scale.md costs it.", ""]
+    if q:
+        lines += [f"**Queries** (seconds, warm best of 3; cold first call in brackets) on the "
+                  f"2-worker lake: {q['files']['lake']} files as written, "
+                  f"{q['files']['lake, compacted']} after `detente lake compact`; the store is "
+                  f"the lake imported with `detente lake import`.", "",
+                  "| question | " + " | ".join(q["rows"]) + " |",
+                  "| --- | " + " | ".join("---:" for _ in q["rows"]) + " |"]
+        lines.append("| open | " + " | ".join(f"{r['open']:.3f}" for r in q["rows"].values()) + " |")
+        for label in q["labels"]:
+            cells = [f"{r['times'][label][1]:.3f} ({r['times'][label][0]:.3f})"
+                     for r in q["rows"].values()]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+        if not q["brief_ok"]:
+            lines += ["(The brief writer failed on this small sample, on the store and the lake "
+                      "alike; its time is the time to fail.)", ""]
+    if sim:
+        series = sim["series"]
+        client = _flat([r[1] for r in series])
+        lines += [
+            f"**Memory on a 10-GB-class input.** A generator streams synthetic documents made from "
+            f"the corpus's {sim['corpus']:,} real texts (each given its own id; nominally "
+            f"{sim['nominal_docs']:,} documents ≈ 10 GB; no file written) through the "
+            f"{args.workers}-worker pipeline for {sim['seconds']:.0f} s: {sim['documents']:,} "
+            f"documents in {sim['partitions']} partitions of {args.sim_partition}. RSS sampled "
+            f"every 2 s (MiB; first third of the samples, last third, max):", "",
+            "| process | first third | last third | max |", "| --- | ---: | ---: | ---: |",
+            f"| client | {client[0]:,.0f} | {client[1]:,.0f} | {client[2]:,.0f} |",
+        ]
+        for i, pid in enumerate(sim["workers"]):
+            w = _flat([r[2][i] for r in series])
+            lines.append(f"| worker {i + 1} | {w[0]:,.0f} | {w[1]:,.0f} | {w[2]:,.0f} |")
+        lines.append("")
+        step = max(1, len(series) // 8)
+        lines += ["RSS over time (MiB): " + "; ".join(
+            f"{t:.0f} s, {docs} docs: client {c / MB:,.0f}, workers "
+            + "/".join(f"{w / MB:,.0f}" for w in ws)
+            for t, c, ws, docs in series[::step]) + ".", ""]
+        plan = sim["plan"]
+        lines += [f"The client's share alone (partitioning and fingerprinting every document) "
+                  f"over {sim['planned_bytes'] / 1e9:.1f} GB of the stream took "
+                  f"{sim['plan_seconds']:.0f} s ({sim['planned_bytes'] / MB / sim['plan_seconds']:,.0f} MB/s) "
+                  f"with client RSS from {plan[0][2] / MB:,.0f} to {plan[-1][2] / MB:,.0f} MiB "
+                  f"(max {max(p[2] for p in plan) / MB:,.0f}).", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_section(text: str) -> None:
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(doc):
+        doc = pattern.sub(lambda _m: text + "\n", doc, count=1)
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    DOC.write_text(doc, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=120, help="articles in the throughput sample")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--partition-size", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sim-seconds", type=float, default=240.0)
+    ap.add_argument("--sim-partition", type=int, default=20)
+    ap.add_argument("--planner-gb", type=float, default=2.0)
+    ap.add_argument("--workdir", help="where lakes and stores go (default: a new temporary folder)")
+    ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-sim", action="store_true")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = ap.parse_args(argv)
+
+    shared = shared_dir()
+    corpus = shared / "corpora" / "news" / "allsides_international.jsonl" if shared else None
+    if corpus is None or not corpus.exists():
+        print("bench/scale.py: ../shared/corpora/news/allsides_international.jsonl is absent; "
+              "nothing to measure")
+        return 1
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="detente-scale-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    records = load_records(corpus)
+    tp = q = sim = None
+    if not args.skip_throughput:
+        tp = throughput(records, args, work)
+        q = queries(Path(tp["dask"]["lake"]), work)
+    if not args.skip_sim:
+        sim = simulation(records, args, work)
+    text = section(args, tp, q, sim)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
