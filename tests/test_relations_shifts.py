@@ -87,3 +87,37 @@ def test_dyad_shifts_on_a_store(store):
     assert s.before == pytest.approx(1.0) and s.after == pytest.approx(-1.0)
     assert s.drivers and s.drivers[0].code == "195"  # air strike (-10) drives the cooling
     assert all(d.event_day < dt.date(2020, 3, 1) for d in s.drivers)
+
+
+def test_a_quiet_months_swing_is_not_a_shift():
+    # 30 busy months around +0.3 (100 events each: the index varies by about 0.8/sqrt(100)),
+    # with two adjacent months of 2 events each at -0.9: noise in the index of near-empty
+    # months, not a change in the relationship
+    rng = np.random.default_rng(11)
+    values = list(0.3 + rng.normal(0, 0.08, 30))
+    values[14] = values[15] = -0.9
+    periods = make_periods(values)
+    for i, p in enumerate(periods):
+        p.n_events = 2 if i in (14, 15) else 100
+    assert find_shifts(periods) == []
+    # unweighted, the same numbers would make two shifts
+    assert len(change_points(values)) == 2
+
+
+def test_top_events_of_a_window(store):
+    from detente.relations import top_events
+
+    w = World(store)
+    for day, code, src, tgt in (("2020-03-01", "042", "ISRGOV", "IRNGOV"),
+                                ("2020-03-02", "195", "ISRMIL", "IRNMIL"),
+                                ("2020-03-03", "057", "IRNGOV", "ISRGOV"),
+                                ("2020-04-01", "190", "IRNMIL", "ISRMIL")):
+        art = w.article("Wire", day)
+        w.event(art, src, tgt, code, day, trigger=code, sentence=f"Event {code} on {day}.")
+    w.flush()
+    merge_events(store)
+    march = top_events(store, "ISR", "IRN", "2020-03-01", "2020-03-31", k=2)
+    assert [e.code for e in march] == ["195", "057"]  # |G| 10 and 8
+    coop = top_events(store, "ISR", "IRN", "2020-03", "2020-03-31", sign=+1)
+    assert [e.code for e in coop] == ["057", "042"]
+    assert [e.code for e in top_events(store, "IRN", "ISR", directed=True, sign=-1)] == ["190"]

@@ -71,6 +71,20 @@ def test_a_killed_worker_is_replaced_and_the_lake_is_exact(corpus_slice, clean_l
     assert lake_rows(lake) == clean_lake
 
 
+def _alive_in_group(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group."""
+    import psutil
+
+    alive = []
+    for p in psutil.process_iter(["pid", "status"]):
+        try:
+            if os.getpgid(p.pid) == pgid and p.info["status"] != psutil.STATUS_ZOMBIE:
+                alive.append(p.pid)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return alive
+
+
 def test_a_client_killed_with_sigkill_resumes_to_the_clean_lake(corpus_slice, clean_lake, tmp_path):
     lake = tmp_path / "lake"
     command = [sys.executable, "-m", "detente", "run", str(corpus_slice), "--lake", str(lake),
@@ -88,12 +102,12 @@ def test_a_client_killed_with_sigkill_resumes_to_the_clean_lake(corpus_slice, cl
         assert proc.poll() is None, "the run ended before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)  # the client only: its workers must not linger
         proc.wait()
-        for _ in range(100):
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
+        for _ in range(300):
+            lingering = _alive_in_group(proc.pid)
+            if not lingering:
                 break
             time.sleep(0.1)
+        assert not lingering, f"processes outlived their killed client: {lingering}"
     finally:
         try:  # never leave our own process group behind, whatever happened above
             os.killpg(proc.pid, signal.SIGKILL)

@@ -86,6 +86,7 @@ def test_insecure_dev_server_takes_writes_without_a_token(live):
     (b'{"title": "no text here"}', "application/json", 422, "text", "Field required"),
     (b'{"text": ""}', "application/json", 422, "text", "at least 1"),
     (b'{"text": 5}', "application/json", 422, "text", "string"),
+    (b'{"text": "   "}', "application/json", 422, "text", "document"),
     (b'{"documents": []}', "application/json", 422, "documents", "at least 1"),
     (json.dumps([DOC_A, {**DOC_B, "date": "the 45th of Juneteen"}]).encode(), "application/json",
      422, "documents[1].date", "not a date"),

@@ -90,6 +90,8 @@ def eval_cmd(
                                                help="folder to write each file's predictions to"),
     cv: int = typer.Option(0, "--cv", help="K: cross-validate the learned classifier over the gold "
                            "files (K folds) so it never helps code a sentence it was trained on"),
+    no_classifier: bool = typer.Option(False, "--no-classifier",
+                                       help="code with the verb dictionary alone"),
 ) -> None:
     """Score the coder on gold-coded sentences, with the reference scorer's metrics."""
     from ..events.coder import Coder
@@ -108,7 +110,10 @@ def eval_cmd(
         for name, scores in results.items():
             typer.echo(f"{name} (classifier {cv}-fold cross-validated): {format_scores(scores)}")
         raise typer.Exit(0)
-    coder = Coder()
+    coder = Coder(classifier=False) if no_classifier else Coder()
+    if not no_classifier and coder.classifier is not None:
+        _err(f"coding with event-type model {coder.classifier.version}, which was trained on the "
+             "dev gold halves: these figures are optimistic; see --cv K for honest ones")
     status = 0
     for path in gold:
         try:

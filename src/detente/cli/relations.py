@@ -55,12 +55,13 @@ def _check_format(fmt: str) -> str:
 def _warn_unmerged(store, reports: bool) -> None:
     if reports:
         return
-    from ..relations.merge import unmerged_reports
+    from ..relations.merge import merge_lag
 
-    n = unmerged_reports(store)
+    n = merge_lag(store)
     if n:
-        typer.echo(f"note: {n} reports are not merged yet; run `detente merge` "
-                   "(or use --reports)", err=True)
+        typer.echo(f"note: merged events are out of date ({abs(n)} reports "
+                   f"{'not merged yet' if n > 0 else 'gone since the last merge'}); run "
+                   "`detente merge` (or use --reports)", err=True)
 
 
 def _dumps(value: Any) -> str:

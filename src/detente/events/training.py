@@ -255,6 +255,7 @@ class CVResult:
     penta_acc: dict[str, float]  # per gold set, and "all"
     penta_macro_f1: float  # on the ConfliBERT set
     penta_log_loss: float
+    penta_confusion: list[list[int]]  # ConfliBERT set, rows gold 0-4, columns predicted
     root_acc: float  # on the sets with CAMEO codes
     root_top3: float
     root_flat_acc: float  # the root model alone, without the penta model's group
@@ -292,7 +293,7 @@ def cross_validate(candidate: str, gold: list[Example], Xg: np.ndarray,
     Every gold row is predicted once by models that never saw it or its near-duplicates;
     ``extra`` rows (the codebook) are added to every training fold and never scored.
     """
-    from sklearn.metrics import f1_score, log_loss
+    from sklearn.metrics import confusion_matrix, f1_score, log_loss
     from sklearn.model_selection import StratifiedGroupKFold
 
     t0 = time.perf_counter()
@@ -337,6 +338,7 @@ def cross_validate(candidate: str, gold: list[Example], Xg: np.ndarray,
         candidate=candidate, folds=folds, penta_acc=acc,
         penta_macro_f1=float(f1_score(y[conf], pred[conf], average="macro")) if conf.any() else 0.0,
         penta_log_loss=float(log_loss(y, np.clip(P, 1e-9, 1.0), labels=[0, 1, 2, 3, 4])),
+        penta_confusion=confusion_matrix(y[conf], pred[conf], labels=[0, 1, 2, 3, 4]).tolist(),
         root_acc=float((root_pred[has_root] == roots[has_root]).mean()) if has_root.any() else 0.0,
         root_top3=float(root_top3[has_root].mean()) if has_root.any() else 0.0,
         root_flat_acc=float((root_flat[has_root] == roots[has_root]).mean()) if has_root.any() else 0.0,

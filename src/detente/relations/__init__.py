@@ -13,14 +13,14 @@ Definitions (net cooperation index, merge rules, penalties, windows) are in docs
 from .alignment import Alignment, Partner, align, alignment_graph, blocs, pair_stats
 from .common import (DEFAULT_MODALITIES, EventSummary, RelationsError, is_symmetric, net_coop)
 from .dimensions import DIMENSIONS, ECONOMIC_SUBTAGS, dimensions_of, primary_dimension
-from .merge import MergeReport, merge_events, merged_members, unmerged_reports
+from .merge import MergeReport, merge_events, merge_lag, merged_members, unmerged_reports
 from .reactions import Reaction, ReactorSummary, reactions, summarise_reactions
-from .series import FREQS, Period, dyad_series, series_rows
+from .series import FREQS, Period, dyad_series, series_rows, top_events
 from .shifts import Shift, bic_penalty, change_points, dyad_shifts, find_shifts
 
 __all__ = [
-    "merge_events", "MergeReport", "merged_members", "unmerged_reports",
-    "dyad_series", "Period", "series_rows", "FREQS",
+    "merge_events", "MergeReport", "merged_members", "unmerged_reports", "merge_lag",
+    "dyad_series", "top_events", "Period", "series_rows", "FREQS",
     "dyad_shifts", "find_shifts", "change_points", "bic_penalty", "Shift",
     "dimensions_of", "primary_dimension", "DIMENSIONS", "ECONOMIC_SUBTAGS",
     "reactions", "summarise_reactions", "Reaction", "ReactorSummary",

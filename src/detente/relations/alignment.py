@@ -176,14 +176,14 @@ def _attach_evidence(t: EventTable, country: str, partners: list[Partner], sign:
     where = (f"{_country_filter(start, end, mods)} AND goldstein * {sign} > 0 "
              f"AND ((source_country = {lit(country)} AND target_country IN {lit_list(others)}) "
              f"OR (target_country = {lit(country)} AND source_country IN {lit_list(others)}))")
-    rows = t.records(f"""
-        SELECT CASE WHEN source_country = {lit(country)} THEN target_country
-                    ELSE source_country END AS partner,
-               max_by({t.pick_sql()}, {rank_sql(t)}, {int(n)}) AS picks
-        FROM {{t}} WHERE {where} GROUP BY 1""")
-    by_id = {e.id: e for e in t.fetch(where, [p for r in rows for p in r["picks"]],
-                                      articles=articles)}
-    by_partner = {r["partner"]: sorted((by_id[p["id"]] for p in r["picks"] if p["id"] in by_id),
+    with t.snapshot():
+        rows = t.records(f"""
+            SELECT CASE WHEN source_country = {lit(country)} THEN target_country
+                        ELSE source_country END AS partner,
+                   max_by({t.pick_sql()}, {rank_sql(t)}, {int(n)}) AS picks
+            FROM {{t}} WHERE {where} GROUP BY 1""")
+        fetched = t.fetch(where, [p for r in rows for p in r["picks"]], articles=articles)
+    by_partner = {r["partner"]: sorted((fetched[p] for p in r["picks"] if p in fetched),
                                        key=rank_key, reverse=True) for r in rows}
     for p in partners:
         p.evidence = by_partner.get(p.country, [])

@@ -78,7 +78,8 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
         cand_conds.append(f"event_day <= {lit(end_d + dt.timedelta(days=window))}")
     # Candidates stay narrow (ids, days, scores) until the best ``limit`` are chosen; only
     # those are read in full.
-    rows = t.records(f"""
+    with t.snapshot():
+        rows = t.records(f"""
         WITH anchors AS (
             SELECT event_day AS aday, max_by({t.pick_sql()}, {rank_sql(t)}) AS anchor_pick
             FROM {{t}} WHERE {anchor_where}
@@ -114,13 +115,10 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
         WHERE anchor IS NOT NULL AND abs(days) <= {int(window)}
         ORDER BY score DESC, event_day, id
         LIMIT {int(limit)}""")
-    if not rows:
-        return []
-    picks = [r["pick"] for r in rows] + [r["anchor"] for r in rows]
-    events = {e.id: e for e in t.fetch("true", picks, articles=articles)}
-    return [Reaction(reactor=r["reactor"], toward=r["toward"], event=events[r["id"]],
-                     anchor=events[r["anchor"]["id"]], days=int(r["days"]),
-                     score=float(r["score"]))
+        events = t.fetch("true", [r["pick"] for r in rows] + [r["anchor"] for r in rows],
+                         articles=articles)
+    return [Reaction(reactor=r["reactor"], toward=r["toward"], event=events[r["pick"]],
+                     anchor=events[r["anchor"]], days=int(r["days"]), score=float(r["score"]))
             for r in rows]
 
 

@@ -185,19 +185,22 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
                          dimension=dimension, roots=roots)
     bucket = f"date_trunc('{freq}', event_day)::DATE"
     nrep = t.n_reports()
-    # One pass: the counts, and each period's top event ids (max_by keeps the k best).
-    top_ids = f", max_by({t.pick_sql()}, {rank_sql(t)}, {int(top)}) AS top_ids" if top > 0 else ""
-    agg = t.records(f"""
-        SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
-               count(*) FILTER (WHERE quad_class = 1) AS q1,
-               count(*) FILTER (WHERE quad_class = 2) AS q2,
-               count(*) FILTER (WHERE quad_class = 3) AS q3,
-               count(*) FILTER (WHERE quad_class = 4) AS q4,
-               coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
-               {net_coop_sql()} AS ncoop,
-               min(event_day) AS first_day, max(event_day) AS last_day{top_ids}
-        FROM {{t}} WHERE {where}
-        GROUP BY 1 ORDER BY 1""")
+    # One pass: the counts, and each period's top events (max_by keeps the k best picks).
+    top_picks = f", max_by({t.pick_sql()}, {rank_sql(t)}, {int(top)}) AS picks" if top > 0 else ""
+    with t.snapshot():
+        agg = t.records(f"""
+            SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
+                   count(*) FILTER (WHERE quad_class = 1) AS q1,
+                   count(*) FILTER (WHERE quad_class = 2) AS q2,
+                   count(*) FILTER (WHERE quad_class = 3) AS q3,
+                   count(*) FILTER (WHERE quad_class = 4) AS q4,
+                   coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
+                   {net_coop_sql()} AS ncoop,
+                   min(event_day) AS first_day, max(event_day) AS last_day{top_picks}
+            FROM {{t}} WHERE {where}
+            GROUP BY 1 ORDER BY 1""")
+        fetched = (t.fetch(where, [p for r in agg for p in r["picks"]], articles=articles)
+                   if top > 0 else {})
     if not agg and not (start_d and end_d):
         return []
     first = period_start(start_d or agg[0]["first_day"], freq)
@@ -217,14 +220,35 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
             p.net_coop = float(r["ncoop"]) if r["ncoop"] is not None else None
         periods.append(p)
         cur = p.end
-    if top > 0 and agg:
+    if fetched:
         index = {p.start: p for p in periods}
-        picks = [pick for r in agg for pick in r["top_ids"]]
-        by_id = {e.id: e for e in t.fetch(where, picks, articles=articles)}
         for r in agg:
-            events = [by_id[pick["id"]] for pick in r["top_ids"] if pick["id"] in by_id]
+            events = [fetched[pick] for pick in r["picks"] if pick in fetched]
             index[r["period"]].top_events = sorted(events, key=rank_key, reverse=True)
     return periods
+
+
+def top_events(source: Source, a: str, b: str, start: Any = None, end: Any = None, *,
+               k: int = 3, directed: bool = False, reports: bool = False,
+               modalities: Iterable[str] = DEFAULT_MODALITIES, sign: int = 0,
+               dimension: Optional[str] = None, roots: Optional[Iterable[str]] = None,
+               articles: bool = False) -> list[EventSummary]:
+    """The ``k`` strongest events of the dyad between ``start`` and ``end`` (inclusive), ranked
+    like a period's top events; ``sign`` +1 keeps cooperative events only (Goldstein > 0), -1
+    conflictual ones."""
+    a, b = check_party(a, "a"), check_party(b, "b")
+    mods = check_modalities(modalities)
+    t = EventTable(source, reports=reports)
+    where = event_filter(t, a, b, start=parse_day(start, "start"), end=parse_day(end, "end"),
+                         directed=directed, modalities=mods, dimension=dimension, roots=roots)
+    if sign:
+        where += f" AND goldstein * {1 if sign > 0 else -1} > 0"
+    with t.snapshot():
+        rows = t.records(f"SELECT max_by({t.pick_sql()}, {rank_sql(t)}, {int(k)}) AS picks "
+                         f"FROM {{t}} WHERE {where}")
+        picks = rows[0]["picks"] if rows and rows[0]["picks"] else []
+        events = t.fetch(where, picks, articles=articles)
+    return sorted(events.values(), key=rank_key, reverse=True)
 
 
 SERIES_COLUMNS = ("period", "start", "end", "n_events", "n_reports", "verbal_coop",

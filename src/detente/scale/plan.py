@@ -129,7 +129,8 @@ def plan_inputs(paths: Iterable[PathLike] | PathLike, partition_size: int = DEFA
             yield from reader(item, partition_size, max_bytes, fmt)
             continue
         try:
-            data = item.opener().read()
+            with item.opener() as fh:
+                data = fh.read()
         except OSError as exc:
             yield problem(item.name, f"cannot read: {(exc.strerror or str(exc)).lower()}")
             continue
@@ -227,7 +228,8 @@ def _archive_partitions(source: Source, k: int, max_bytes: int, fmt: str) -> Ite
         return _spec("archive", source.name, fp, (fmt, start, data), 0, len(data))
 
     if path.startswith("<"):  # stdin: already in memory, hand it over whole
-        data = source.opener().read()
+        with source.opener() as fh:
+            data = fh.read()
         fp = {"kind": "archive", "source": where, "format": fmt, "start": 0, "end": len(data),
               "sha256": _sha([data])}
         yield _spec("archive", source.name, fp, (fmt, 0, data), 0, len(data))

@@ -42,8 +42,9 @@ from .plan import PartitionSpec, spec_source
 CoderFactory = Union[str, Callable[[], Any], None]
 DEFAULT_CODER = "detente.events.coder:default_coder"
 
-assert [f.name for f in EVENT_SCHEMA][:-1] == list(Store.EVENT_COLUMNS), \
-    "lake event schema out of step with the store's event columns"
+if [f.name for f in EVENT_SCHEMA][:-1] != list(Store.EVENT_COLUMNS):
+    # Event rows are built with Store.event_row; a new store column needs one in the lake.
+    raise ImportError("detente.scale.layout.EVENT_SCHEMA is out of step with Store.EVENT_COLUMNS")
 
 _DAY = Store.EVENT_COLUMNS.index("event_day")
 
@@ -74,6 +75,21 @@ def load_coder(factory: CoderFactory = None) -> Any:
     return coder
 
 
+# Coded once when a worker starts: the first parse and the first coded sentence load what the
+# pipeline loads lazily (lemmatizer tables, date parser languages, classifier), so that cost is
+# paid at start-up rather than inside the first partition.
+_WARM_UP_TEXT = ("Russian President Vladimir Putin met North Korean leader Kim Jong Un in "
+                 "Pyongyang on Wednesday, and the two sides signed a partnership agreement.")
+
+
+def warm_up(factory: CoderFactory = None) -> Any:
+    """Build the process's coder and code one sentence with it."""
+    coder = load_coder(factory)
+    for _ in coder.code_many([("warm-up", _WARM_UP_TEXT, "2024-06-19")]):
+        pass
+    return coder
+
+
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # dask is a dependency, but the lake readers must not need it
@@ -90,7 +106,7 @@ class CoderPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         self.factory = _factory_name(factory) if not callable(factory) else factory
 
     def setup(self, worker=None) -> None:  # noqa: D401 - Dask's hook
-        load_coder(self.factory)
+        warm_up(self.factory)
 
 
 @dataclass

@@ -3,11 +3,13 @@
 
 matplotlib's style switch (``rc_context``) changes process-wide settings, so two threads drawing
 at once could restyle each other's figures: every matplotlib call here (and the brief, which
-draws its own chart) holds :data:`RENDER_LOCK`.  Drawn charts are cached per store generation,
-so a page viewed twice does not draw twice and a page viewed after an ingest is redrawn.
+draws its own chart) holds :data:`RENDER_LOCK`.  Drawn charts are cached under a digest of
+the data they show: a page viewed twice is drawn once, and an ingest redraws only the charts
+whose data it changed.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, Optional, Sequence
@@ -18,11 +20,14 @@ RENDER_LOCK = threading.RLock()
 
 
 class Cache:
-    """A small LRU of rendered things keyed on (store generation, request key)."""
+    """A small LRU of rendered things.  Concurrent requests for a key not yet made wait for
+    the one request that makes it (a popular page after an ingest is drawn once, not once per
+    viewer)."""
 
     def __init__(self, size: int = 64):
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._making: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
@@ -30,20 +35,44 @@ class Cache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            maker = self._making.setdefault(key, threading.Lock())
+        with maker:
+            with self._lock:
+                if key in self._items:  # made while this request waited
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            try:
+                value = make()
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
         return value
 
 
-def dyad_svg(periods: Sequence[Any], shifts: Sequence[Any], title: Optional[str] = None) -> Markup:
-    from ..relations.plots import key_events_of, plot_dyad, svg_inline
+def content_key(*parts: Any) -> str:
+    """A digest of what a chart shows, so it is redrawn when its data changed and only then
+    (an ingest of unrelated articles leaves every other dyad's chart cached)."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def dyad_key(periods: Sequence[Any], shifts: Sequence[Any], key_events: Sequence[Any]) -> str:
+    return content_key(
+        [(p.start, p.n_events, p.verbal_coop, p.material_coop, p.verbal_conflict,
+          p.material_conflict, p.net_coop) for p in periods],
+        [(s.start, s.label, s.size, s.before, s.after) for s in shifts],
+        [(e.id, e.date, e.code, e.source, e.target, e.event_day) for e in key_events])
+
+
+def dyad_svg(periods: Sequence[Any], shifts: Sequence[Any], key_events: Sequence[Any],
+             title: Optional[str] = None) -> Markup:
+    from ..relations.plots import plot_dyad, svg_inline
 
     with RENDER_LOCK:
-        svg = plot_dyad(periods, shifts, key_events_of(periods, shifts), None, fmt="svg",
-                        title=title)
+        svg = plot_dyad(periods, shifts, key_events, None, fmt="svg", title=title)
     return Markup(svg_inline(svg))
 
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .. import __version__
 from . import params, queries
 from .api import event_filters
-from .charts import dyad_svg, network_svg, trend_svg
+from .charts import content_key, dyad_key, dyad_svg, network_svg, trend_svg
 from .database import Database
 from .errors import ApiError
 from .highlight import event_spans, mark, mark_sentence
@@ -215,11 +215,10 @@ def dyad(request: Request, a: str, b: str, freq: str = "auto",
                                            end=end.last if end else None, limit=PAGE, offset=offset)
     chart, chart_error = None, None
     if view.periods:
-        def draw():
-            return dyad_svg(view.periods, view.shifts)
+        key = ("dyad", dyad_key(view.periods, view.shifts, view.key_events))
         try:
             chart = request.app.state.cache.get_or_make(
-                ("dyad", db.generation, ca, cb, freq, dim, date_from, date_to), draw)
+                key, lambda: dyad_svg(view.periods, view.shifts, view.key_events))
         except PlotError as exc:
             chart_error = str(exc)
     filters = {"freq": freq, "dimension": dim or "", "from": date_from or "", "to": date_to or ""}
@@ -257,10 +256,10 @@ def network(request: Request, date_from: Optional[str] = Query(None, alias="from
     chart = None
     if view["nodes"]:
         names = {n["id"]: n["name"] for n in view["nodes"]}
+        key = ("network", content_key(view["edges"], view["blocs"]))
         try:
             chart = request.app.state.cache.get_or_make(
-                ("network", db.generation, date_from, date_to, min_events),
-                lambda: network_svg(view["graph"], view["blocs"], names))
+                key, lambda: network_svg(view["graph"], view["blocs"], names))
         except PlotError:
             chart = None
     return render(request, "network.html", {"view": view, "chart": chart,
