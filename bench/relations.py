@@ -26,6 +26,7 @@ Usage (from the repo root)::
     .venv/bin/python bench/relations.py                      # 10M reports, writes the doc
     .venv/bin/python bench/relations.py --events 1000000 --no-write
     .venv/bin/python bench/relations.py --reuse               # keep an already generated store
+    .venv/bin/python bench/relations.py --allsides out/allsides.duckdb   # docs/relations.md run
 """
 from __future__ import annotations
 
@@ -492,6 +493,92 @@ def write_section(text: str) -> None:
     DOC.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
 
 
+# -- the AllSides run reported in docs/relations.md --------------------------------------------
+
+def allsides_subset(corpus: Path, out: Path) -> int:
+    """AllSides articles on North Korea or Russia: the two topics, plus any article naming North
+    Korea, Kim Jong Un or Pyongyang."""
+    import json
+
+    n = 0
+    with corpus.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for line in src:
+            doc = json.loads(line)
+            text = doc.get("text") or ""
+            if doc.get("topic") in ("north_korea", "russia") or any(
+                    k in text for k in ("North Korea", "Kim Jong", "Pyongyang")):
+                dst.write(line)
+                n += 1
+    return n
+
+
+def allsides_run(db: Path) -> None:
+    """Ingest (once) and merge the AllSides North Korea/Russia articles into ``db``, draw the
+    charts into docs/ and print the figures docs/relations.md quotes."""
+    from detente.config import shared_dir
+    from detente.relations import dyad_shifts, reactions, summarise_reactions
+    from detente.relations.plots import dyad_chart, network_chart
+
+    store = Store(db)
+    if store.count("articles") == 0:
+        shared = shared_dir()
+        if shared is None:
+            sys.exit("../shared is absent: the AllSides corpus lives there")
+        from detente.ingest.pipeline import ingest
+
+        subset = db.with_suffix(".jsonl")
+        print(f"{allsides_subset(shared / 'corpora/news/allsides_international.jsonl', subset)} "
+              "articles selected", flush=True)
+        report = ingest([str(subset)], db=store, quiet=True)
+        print(f"ingest: {report.stored} stored, {report.events} events, "
+              f"{report.seconds:.0f} s", flush=True)
+    print(merge_events(store), flush=True)
+    con = store.con
+    stats = con.execute("""
+        SELECT count(*), sum(n_reports), count(*) FILTER (WHERE n_outlets >= 2),
+               count(*) FILTER (WHERE n_outlets >= 3), count(*) FILTER (WHERE disagreement),
+               count(*) FILTER (WHERE planned_link IS NOT NULL)
+        FROM merged_events""").fetchall()[0]
+    print(f"merged events {stats[0]:,} from {stats[1]:,} reports; >=2 outlets {stats[2]:,}, "
+          f">=3 outlets {stats[3]:,}; disagreement {stats[4]:,}; planned->occurred {stats[5]:,}")
+    for a, b in (("USA", "PRK"), ("RUS", "PRK"), ("KOR", "PRK"), ("CHN", "PRK")):
+        print(f"\n{a}-{b} meetings (root 04) by month, 2018-2019: merged events / reports")
+        months = dyad_series(store, a, b, "2018-01-01", "2019-12-31", roots=("04",), top=1)
+        print("  " + ", ".join(f"{p.label} {p.n_events}/{p.n_reports}" for p in months
+                               if p.n_events))
+        for p in sorted(months, key=lambda p: -p.n_reports)[:3]:
+            if p.top_events:
+                e = p.top_events[0]
+                print(f"  top {p.label}: {e.short()}, {e.n_outlets} outlets: "
+                      f"{(e.sentence or '')[:110]}")
+        for sh in dyad_shifts(store, a, b, "2013-01-01", "2020-07-31", freq="quarter"):
+            print(f"  shift {sh.start} {sh.label} {sh.size:+.2f} "
+                  f"({sh.before:+.2f} -> {sh.after:+.2f}); drivers: "
+                  + "; ".join(d.short() for d in sh.drivers[:2]))
+    seen = reactions(store, "RUS", "PRK", "2017-01-01", "2020-07-31", limit=30)
+    print("\nreactions to RUS-PRK: " + ", ".join(
+        f"{r.reactor} {r.n_reactions}" for r in summarise_reactions(seen)[:6]))
+    for r in seen[:4]:
+        print(f"  {r.event.short()} ({r.days:+d} days from {r.anchor.short()})")
+    top = con.execute("""
+        SELECT date, code, source_country, target_country, n_reports, n_outlets, sentence
+        FROM merged_events WHERE source_country IS NOT NULL AND target_country IS NOT NULL
+        ORDER BY n_outlets DESC, n_reports DESC LIMIT 8""").fetchall()
+    print("\nmost widely carried merged events between two countries:")
+    for row in top:
+        print(f"  {row[0]} {row[2]}->{row[3]} {row[1]}: {row[4]} reports, {row[5]} outlets: "
+              f"{(row[6] or '')[:100]}")
+    for a, b, start, end in (("USA", "PRK", "2017-01-01", "2019-12-31"),
+                             ("RUS", "PRK", "2013-01-01", "2020-07-31")):
+        out = REPO / "docs" / f"relations-{a.lower()}-{b.lower()}.png"
+        dyad_chart(store, a, b, out, "png", date_from=start, date_to=end)
+        print(f"wrote {out.relative_to(REPO)}")
+    out = REPO / "docs" / "relations-network-2018.png"
+    network_chart(store, out, "png", date_from="2018-01-01", date_to="2018-12-31")
+    print(f"wrote {out.relative_to(REPO)}")
+    store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=10_000_000, help="synthetic reports")
@@ -502,7 +589,12 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="reuse a store generated before")
     ap.add_argument("--keep", action="store_true", help="keep the generated store")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    ap.add_argument("--allsides", metavar="DB", help="instead: the AllSides North Korea/Russia "
+                    "run of docs/relations.md into this store (ingested once, then reused)")
     args = ap.parse_args()
+    if args.allsides:
+        allsides_run(Path(args.allsides))
+        return
     results = run(args)
     text = render(results)
     print()

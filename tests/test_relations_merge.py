@@ -265,3 +265,17 @@ def test_merge_needs_a_writable_store(tmp_path):
     with pytest.raises(StoreError, match="read-write"):
         merge_events(ro)
     ro.close()
+
+
+def test_one_sided_reports_merge_only_on_similar_words(store):
+    # No counterpart named: "talks" on one day may be any talks, so wording must match
+    w = World(store)
+    for outlet, sentence in (
+            ("Reuters", "Pompeo held talks in Brussels on NATO spending."),
+            ("AP", "Pompeo held talks in Brussels on NATO spending, officials said."),
+            ("CNN", "Pompeo met families of the hostages at the State Department.")):
+        art = w.article(outlet, "2019-04-04")
+        w.event(art, "USAGOV", "", "040", "2019-04-04", trigger="held talks", sentence=sentence)
+    w.flush()
+    merge_events(store)
+    assert sorted(r["n_reports"] for r in merged(store)) == [1, 2]

@@ -63,7 +63,7 @@ def test_noise_alone_gives_no_shift_and_empty_periods_are_skipped():
 def test_penalty_rule():
     x = np.r_[np.zeros(20), np.ones(20)]
     # the noise estimate ignores the jump itself (first differences), floored at MIN_SIGMA
-    assert bic_penalty(x) == pytest.approx(2 * 0.05 ** 2 * np.log(40))
+    assert bic_penalty(x) == pytest.approx(3 * 0.05 ** 2 * np.log(40))
     assert change_points(x) == [20]
     assert change_points(x, penalty=1e6) == []
 

@@ -68,10 +68,10 @@ def test_marks_escape_text_and_merge_overlaps():
     text = "Russia & <North Korea> signed a treaty."
     events = [
         {"id": "e1", "code": "057", "modality": "occurred", "source": "RUS", "target": "PRK",
-         "source_start": 0, "source_end": 6, "target_start": 9, "target_end": 23,
-         "trigger_start": 24, "trigger_end": 30},
+         "source_start": 0, "source_end": 6, "target_start": 9, "target_end": 22,
+         "trigger_start": 23, "trigger_end": 29},
         {"id": "e2", "code": "057", "modality": "occurred", "source": "RUS", "target": None,
-         "source_start": 0, "source_end": 6, "trigger_start": 24, "trigger_end": 30,
+         "source_start": 0, "source_end": 6, "trigger_start": 23, "trigger_end": 29,
          "target_start": None, "target_end": None},
         # Crosses the target span: dropped rather than nesting badly.
         {"id": "e3", "code": "010", "modality": "occurred", "source_start": 15,
@@ -80,7 +80,7 @@ def test_marks_escape_text_and_merge_overlaps():
     html = str(mark(text, event_spans(events)))
     assert "&amp;" in html and "&lt;North Korea&gt;</mark>" in html
     assert html.count("<mark") == 3
-    assert 'data-events="e1 e2"' in html
+    assert 'data-events="e1 e2"' in html and ">signed</mark>" in html
 
 
 def test_sentence_marks_use_sentence_offsets():
@@ -140,3 +140,22 @@ def test_read_pool_serves_parallel_readers(tmp_path):
         assert db.generation == 1 and db.counts()["articles"] == 1
     finally:
         db.close()
+
+
+def test_cors_and_allowed_hosts_when_configured(tmp_path):
+    import httpx
+
+    from _web_support import LiveServer
+    from detente.store import Store
+    from detente.web import WebConfig, create_app
+
+    Store(tmp_path / "c.duckdb").close()
+    config = WebConfig(db=str(tmp_path / "c.duckdb"), read_only=True,
+                       cors_origins=("https://dash.example",), allowed_hosts=("127.0.0.1",))
+    with LiveServer(create_app(config)) as server:
+        ok = httpx.get(server.url + "/api/health", headers={"Origin": "https://dash.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://dash.example"
+        other = httpx.get(server.url + "/api/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        rebound = httpx.get(server.url + "/api/health", headers={"Host": "evil.example"})
+        assert rebound.status_code == 400

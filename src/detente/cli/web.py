@@ -38,16 +38,18 @@ def serve(
     max_body_mb: float = typer.Option(10.0, "--max-body", help="Largest request body, in MB (413 above)."),
     cors_origin: Optional[List[str]] = typer.Option(None, "--cors-origin", help="Allow browser pages from "
                                                     "this origin to call the API (repeatable; default none)."),
+    allowed_host: Optional[List[str]] = typer.Option(None, "--allowed-host", help="Host header to "
+                                                     "answer (repeatable; default: loopback names "
+                                                     "when --host is loopback, else any)."),
     readers: int = typer.Option(8, "--readers", min=1, max=64, help="Concurrent read queries."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve the web app and HTTP API (OpenAPI at /docs).  Writes (POST /api/ingest) need
-    'Authorization: Bearer $DETENTE_TOKEN'; without a token start with --read-only."""
+    'Authorization: Bearer $DETENTE_TOKEN' (16+ characters); without a token use --read-only."""
     import uvicorn
 
-    from ..store import StoreError
+    from ..store import StoreError, default_db_path
     from ..web import ConfigError, WebConfig, create_app
-    from ..store import default_db_path
 
     token = os.environ.get("DETENTE_TOKEN") or None
     if insecure_dev and token is None and not _is_loopback(host):
@@ -55,15 +57,22 @@ def serve(
               "host (127.0.0.1) only, or set DETENTE_TOKEN")
     if lake and db:
         _fail("give --db or --lake, not both")
+    if allowed_host:
+        hosts = tuple(allowed_host)
+    elif _is_loopback(host):
+        hosts = ("127.0.0.1", "localhost", "::1", "[::1]")
+    else:
+        hosts = ()
     config = WebConfig(db=lake or db or default_db_path(), read_only=read_only or bool(lake),
                        token=token, insecure_dev=insecure_dev,
                        max_body=int(max_body_mb * 1024 * 1024),
-                       cors_origins=tuple(cors_origin or ()), readers=readers, lake=lake)
+                       cors_origins=tuple(cors_origin or ()), readers=readers, lake=lake,
+                       allowed_hosts=hosts)
     try:
         web_app = create_app(config)
     except (ConfigError, StoreError) as exc:
         _fail(str(exc))
-    mode = ("read-only" if read_only else
+    mode = ("read-only" if config.read_only else
             "writable, open writes (--insecure-dev)" if token is None else
             "writable: POST /api/ingest needs the bearer token")
     shown = f"[{host}]" if ":" in host else host

@@ -298,7 +298,7 @@ def cross_validate(candidate: str, gold: list[Example], Xg: np.ndarray,
 
     t0 = time.perf_counter()
     y = np.array([e.penta for e in gold])
-    origin = np.array([e.origin for e in gold])
+    origin = np.array([e.origin for e in gold], dtype=object)
     roots = np.array([e.root or "" for e in gold], dtype=object)
     has_root = roots != ""
     groups = near_duplicate_groups([e.text for e in gold])

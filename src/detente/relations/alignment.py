@@ -103,8 +103,8 @@ def alignment_graph(source: Source, start: Any = None, end: Any = None, *,
                     reports: bool = False, modalities: Iterable[str] = DEFAULT_MODALITIES,
                     min_events: int = 1) -> nx.Graph:
     """Countries as nodes, pairs as edges with ``net_coop``, ``n_events``, ``goldstein_sum``,
-    ``goldstein_abs``, ``cooperation``, ``conflict`` and ``weight`` (the bloc-detection weight, 0 for
-    non-cooperative pairs)."""
+    ``goldstein_abs``, ``cooperation``, ``conflict`` and ``weight`` (the bloc-detection weight,
+    0 for non-cooperative pairs)."""
     g = nx.Graph()
     for r in pair_stats(source, start, end, reports=reports, modalities=modalities):
         if r["n_events"] < min_events:

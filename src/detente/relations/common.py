@@ -104,7 +104,8 @@ class EventTable:
             if not self._exists(self.name):
                 hint = (" (run `detente merge`, or open the store read-write once to migrate it)"
                         if self.merged else "")
-                raise RelationsError(f"no table or view named {self.name!r} on this connection{hint}")
+                raise RelationsError(f"no table or view named {self.name!r} on this "
+                                     f"connection{hint}")
 
     def _exists(self, name: str) -> bool:
         # A zero-row select is a catalog lookup; information_schema costs ten times more,
@@ -169,8 +170,10 @@ class EventTable:
             return
         try:
             yield
-        finally:
-            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")  # a failed query aborts it: keep the first error
+            raise
+        self.con.execute("COMMIT")
 
     def fetch(self, where: str, picks: Iterable[Any], *,
               articles: bool = False) -> dict[Any, "EventSummary"]:
@@ -206,7 +209,8 @@ class EventTable:
     def n_reports(self) -> str:
         return "n_reports" if self.merged else "1"
 
-    def summaries(self, rows: Iterable[dict[str, Any]], articles: bool = True) -> list["EventSummary"]:
+    def summaries(self, rows: Iterable[dict[str, Any]],
+                  articles: bool = True) -> list["EventSummary"]:
         """EventSummary records from rows selected with :meth:`summary_columns`; with
         ``articles``, title, URL and date of the article (and, for a report, its outlets) are
         filled in from the store."""
@@ -288,7 +292,8 @@ def parse_day(value: Any, what: str = "date") -> Optional[dt.date]:
             return dt.date(int(parts[0]), int(parts[1]), 1)
         return dt.date.fromisoformat("-".join(parts[:3]))
     except ValueError:
-        raise RelationsError(f"{what}: {text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
+        raise RelationsError(f"{what}: {text!r} is not a date "
+                             "(use YYYY, YYYY-MM or YYYY-MM-DD)") from None
 
 
 def check_modalities(modalities: Iterable[str]) -> tuple[str, ...]:
@@ -297,7 +302,8 @@ def check_modalities(modalities: Iterable[str]) -> tuple[str, ...]:
     mods = tuple(modalities)
     bad = [m for m in mods if m not in MODALITIES]
     if bad:
-        raise RelationsError(f"modalities: unknown {', '.join(bad)} (known: {', '.join(MODALITIES)})")
+        raise RelationsError(f"modalities: unknown {', '.join(bad)} "
+                             f"(known: {', '.join(MODALITIES)})")
     if not mods:
         raise RelationsError("modalities: give at least one")
     return mods

@@ -24,7 +24,8 @@ Rules (docs/relations.md has the long form):
 * **Evidence.**  The report's sentence must be similar enough (rapidfuzz token-set ratio) to a
   member's; for physical acts the trigger word, actor names and place may stand in for the
   sentence.  The bar rises as dates get vaguer and is higher for speech acts (two statements by
-  the same side on the same day are often different statements; two visits are not).
+  the same side on the same day are often different statements; two visits are not) and for
+  one-sided reports (no counterpart named: "Washington held talks" may be any talks).
 * **Planned -> occurred.**  A planned event (or an expression of intent, ``036`` intent to meet)
   is linked (``planned_link``) to the first occurred event of the same pair and family on or
   after the day the plan was first reported, inside the date the plan names or, when it names
@@ -127,7 +128,8 @@ class _Report:
     __slots__ = ("row", "id", "article_id", "code", "root", "modality", "group", "dir",
                  "symmetric", "lo", "hi", "rank", "place", "place_country", "text", "key",
                  "published", "fingerprint", "canon_code", "source", "target", "source_name",
-                 "target_name", "keyword_tags", "source_country", "target_country")
+                 "target_name", "keyword_tags", "source_country", "target_country",
+                 "one_sided")
 
     def __init__(self, row: dict[str, Any], published: Optional[dt.datetime], fingerprint: str):
         self.row = row
@@ -151,6 +153,9 @@ class _Report:
             self.source_country, self.target_country = self.target_country, self.source_country
             self.canon_code = "042"
         self.dir = (src, tgt)
+        # "Washington held talks" with no counterpart named: the block holds every such report
+        # of the side, so it must be matched on its words, as speech is.
+        self.one_sided = src == "-" or tgt == "-"
         self.symmetric = is_symmetric(self.code)
         self.lo, self.hi, precision = _interval(row["date"], row["date_precision"])
         self.rank = _PRECISION_RANK.get(precision or "", 3)
@@ -168,7 +173,8 @@ def _content_words(text: Optional[str]) -> str:
     return " ".join(w for w in default_process(text or "").split() if w not in FUNCTION_WORDS)
 
 
-def _interval(date: Optional[str], precision: Optional[str]) -> tuple[Optional[int], Optional[int], Optional[str]]:
+def _interval(date: Optional[str],
+              precision: Optional[str]) -> tuple[Optional[int], Optional[int], Optional[str]]:
     """A date string as an interval of proleptic ordinals (first day, last day)."""
     if not date:
         return None, None, None
@@ -223,9 +229,10 @@ class _Cluster:
             return None
         if max(self.lo_max, r.lo) - min(self.hi_min, r.hi) > DAY_TOLERANCE:
             return None
-        if r.place and not all(_places_agree(r.place, r.place_country, p, c) for p, c in self.places):
+        if r.place and not all(_places_agree(r.place, r.place_country, p, c)
+                               for p, c in self.places):
             return None
-        act = r.root in ACT_ROOTS or r.code.startswith("057")
+        act = (r.root in ACT_ROOTS or r.code.startswith("057")) and not r.one_sided
         bar = ACT_THRESHOLD if act else SPEECH_THRESHOLD
         bar += VAGUE_PENALTY * max(r.rank, self.best_rank)
         if r.canon_code[:3] in self.codes3:
@@ -408,7 +415,8 @@ def _merged_row(block: str, c: _Cluster) -> tuple[dict[str, Any], list[dict[str,
     return merged, rows
 
 
-def _single_row(block: str, merged_id: str, r: _Report) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _single_row(block: str, merged_id: str,
+                r: _Report) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """:func:`_merged_row` for a one-report event: the report's own fields."""
     row = r.row
     dims = combine_dimensions(r.code, r.keyword_tags)
@@ -531,7 +539,8 @@ def merge_events(store: Store, *, full: bool = False,
                 WHERE c.id IS NULL OR c.fingerprint IS DISTINCT FROM m.fingerprint
                    OR c.block <> m.block""")
         con.execute("DELETE FROM merged_events WHERE block IN (SELECT block FROM _merge_blocks)")
-        con.execute("DELETE FROM event_merge_members WHERE block IN (SELECT block FROM _merge_blocks)")
+        con.execute("DELETE FROM event_merge_members "
+                    "WHERE block IN (SELECT block FROM _merge_blocks)")
 
         sizes = con.execute("""
             SELECT c.block, count(*) FROM _merge_cur c
@@ -572,7 +581,8 @@ def _batches(sizes: list[tuple[str, int]], limit: int) -> Iterable[list[str]]:
 def _merge_batch(con, blocks: list[str]) -> int:
     con.register("_merge_batch_blocks", pa.table({"block": pa.array(blocks, pa.string())}))
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _merge_batch AS SELECT block FROM _merge_batch_blocks")
+        con.execute("CREATE OR REPLACE TEMP TABLE _merge_batch AS "
+                    "SELECT block FROM _merge_batch_blocks")
     finally:
         con.unregister("_merge_batch_blocks")
     cols = ", ".join(f"e.{c}" for c in _REPORT_COLUMNS)
@@ -634,7 +644,8 @@ def _refresh_sources(con, last_run: Optional[dt.datetime]) -> int:
             FROM copies c JOIN article_sources s ON s.article_id = c.id
         )
         SELECT t.merged_id,
-               list(DISTINCT s.outlet ORDER BY s.outlet) FILTER (WHERE s.outlet IS NOT NULL) AS outlets,
+               list(DISTINCT s.outlet ORDER BY s.outlet)
+                   FILTER (WHERE s.outlet IS NOT NULL) AS outlets,
                count(DISTINCT s.outlet) AS n_outlets,
                min(s.ts) AS first_seen, max(s.ts) AS last_seen
         FROM targets t LEFT JOIN seen s ON s.head = t.article_id
@@ -648,6 +659,10 @@ def _refresh_sources(con, last_run: Optional[dt.datetime]) -> int:
     return n
 
 
+_SP = "coalesce(source_country, source, '-')"
+_TP = "coalesce(target_country, target, '-')"
+
+
 def _link_plans(con) -> int:
     """Recompute every planned -> occurred link (cheap: plans are few, and a global pass keeps
     links across blocks, e.g. intent-to-meet 036 -> visit 042, deterministic)."""
@@ -657,8 +672,8 @@ def _link_plans(con) -> int:
         CREATE OR REPLACE TEMP TABLE _merge_links AS
         WITH p AS (
             SELECT id,
-                   least(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS a,
-                   greatest(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS b,
+                   least({_SP}, {_TP}) AS a,
+                   greatest({_SP}, {_TP}) AS b,
                    coalesce(CASE left(code, 3) {family} END, root) AS family,
                    coalesce(first_seen::DATE, event_day) AS seen,
                    event_day AS lo,
@@ -675,13 +690,15 @@ def _link_plans(con) -> int:
             -- a plan whose date ends after it was reported names when; otherwise any time
             -- within the horizon counts
             SELECT id, a, b, family,
-                   CASE WHEN hi > seen THEN greatest(lo - {DAY_TOLERANCE}, seen) ELSE seen END AS w_lo,
-                   CASE WHEN hi > seen THEN hi + {DAY_TOLERANCE} ELSE seen + {PLAN_HORIZON_DAYS} END AS w_hi
+                   CASE WHEN hi > seen THEN greatest(lo - {DAY_TOLERANCE}, seen)
+                        ELSE seen END AS w_lo,
+                   CASE WHEN hi > seen THEN hi + {DAY_TOLERANCE}
+                        ELSE seen + {PLAN_HORIZON_DAYS} END AS w_hi
             FROM p
         ), o AS (
             SELECT id, event_day, n_reports,
-                   least(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS a,
-                   greatest(coalesce(source_country, source, '-'), coalesce(target_country, target, '-')) AS b,
+                   least({_SP}, {_TP}) AS a,
+                   greatest({_SP}, {_TP}) AS b,
                    root
             FROM merged_events
             WHERE modality IN ('occurred', 'claimed') AND event_day IS NOT NULL
@@ -716,7 +733,8 @@ def unmerged_reports(source: Any) -> int:
     con = source.con if isinstance(source, Store) else source
     return con.execute("""
         SELECT count(*) FROM events e
-        WHERE NOT EXISTS (SELECT 1 FROM event_merge_members m WHERE m.event_id = e.id)""").fetchall()[0][0]
+        WHERE NOT EXISTS (SELECT 1 FROM event_merge_members m WHERE m.event_id = e.id)"""
+    ).fetchall()[0][0]
 
 
 def merged_members(source: Any, merged_id: str) -> list[dict[str, Any]]:

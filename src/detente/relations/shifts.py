@@ -7,8 +7,9 @@ period's number of events: the index of a month with 20 events is four times noi
 variance) than one with 80, so a quiet month's swing must not pass for a shift.  Weights are
 scaled to mean 1, so with equal volumes this is plain L2.
 
-Penalty: a BIC-type rule, ``2 * sigma^2 * ln(n)``, where ``n`` is the number of periods and
-``sigma`` the noise level (at average volume) estimated robustly from first differences: the
+Penalty: the modified BIC (Zhang & Siegmund 2007; the default of R's changepoint package),
+``3 * sigma^2 * ln(n)``, where ``n`` is the number of periods and ``sigma`` the noise level (at
+average volume) estimated robustly from first differences: the
 median absolute deviation of ``(x[i+1] - x[i]) / sqrt(1/w[i] + 1/w[i+1])`` divided by 0.6745.
 Differencing removes the segment means, so the shifts being looked for do not inflate the noise
 estimate.  A floor on sigma (``MIN_SIGMA``) keeps a perfectly clean series from splitting on
@@ -32,6 +33,7 @@ from .common import DEFAULT_MODALITIES, EventSummary, RelationsError, Source
 from .series import Period, dyad_series, top_events
 
 MIN_SIGMA = 0.05
+BIC_FACTOR = 3.0
 DRIVER_PERIODS = 2
 N_DRIVERS = 3
 
@@ -76,8 +78,9 @@ def noise_sigma(signal: np.ndarray, weights: Optional[Iterable[float]] = None) -
 
 
 def bic_penalty(signal: np.ndarray, weights: Optional[Iterable[float]] = None) -> float:
-    """The penalty PELT uses by default: ``2 * sigma^2 * ln(n)``."""
-    return 2.0 * noise_sigma(signal, weights) ** 2 * math.log(max(len(signal), 2))
+    """The penalty PELT uses by default, modified BIC: ``3 * sigma^2 * ln(n)`` (plain BIC's 2
+    finds a change of one standard deviation in thirty periods of pure noise)."""
+    return BIC_FACTOR * noise_sigma(signal, weights) ** 2 * math.log(max(len(signal), 2))
 
 
 class WeightedL2:

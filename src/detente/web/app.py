@@ -48,6 +48,10 @@ class WebConfig:
     max_body: int = DEFAULT_MAX_BODY   # bytes per request body
     cors_origins: tuple[str, ...] = ()  # none: browsers on other origins get no CORS grant
     readers: int = 8                   # pooled read cursors = concurrent read queries
+    # Host headers answered (empty: any).  `detente serve` on a loopback address allows only
+    # loopback names, so a web page on another site cannot read the store through a DNS name
+    # rebound to 127.0.0.1.
+    allowed_hosts: tuple[str, ...] = ()
     # The coder used for uploads (tests pass a fake); default: detente.events.coder.Coder.
     coder_factory: Optional[Callable[[], Any]] = None
     lake: Optional[str] = None  # serve this Parquet lake (read-only) instead of the store
@@ -121,6 +125,10 @@ def create_app(config: WebConfig) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
+    if config.allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))
     app.add_middleware(LimitsMiddleware, max_body=config.max_body)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
