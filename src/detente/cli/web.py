@@ -59,8 +59,9 @@ def serve(
         _fail("give --db or --lake, not both")
     if allowed_host:
         hosts = tuple(allowed_host)
-    elif _is_loopback(host):
-        hosts = ("127.0.0.1", "localhost", "::1", "[::1]")
+    elif _is_loopback(host) and ":" not in host:
+        # (Starlette's host check cannot parse an IPv6 Host header: ::1 goes unchecked.)
+        hosts = ("127.0.0.1", "localhost")
     else:
         hosts = ()
     config = WebConfig(db=lake or db or default_db_path(), read_only=read_only or bool(lake),

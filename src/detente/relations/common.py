@@ -163,6 +163,9 @@ class EventTable:
         if self.con is None:
             yield
             return
+        # Probe for rowid before BEGIN: on a view without one (a Parquet lake) the failed probe
+        # would abort the transaction and every query after it.
+        self.has_rowid  # noqa: B018
         try:
             self.con.execute("BEGIN TRANSACTION")
         except duckdb.TransactionException:
