@@ -122,8 +122,8 @@ def featurize(items: Sequence[Item], nlp=None) -> tuple[np.ndarray, np.ndarray]:
                             f"got {type(item).__name__}")
     if to_parse:
         texts = [items[i][:MAX_CHARS] for i in to_parse]
-        for i, text in zip(to_parse, texts):
-            rows[i] = ("", "")  # overwritten below for texts worth parsing
+        for i in to_parse:
+            rows[i] = ("", "")  # kept for texts with no word; the rest are parsed below
         real = [(i, t) for i, t in zip(to_parse, texts) if _has_content(t)]
         if real:
             if nlp is None:
