@@ -112,38 +112,72 @@ def lake_equal(a: Path, b: Path) -> bool:
 
 # -- 1. throughput ---------------------------------------------------------------------------
 def throughput(records, args, work: Path) -> dict:
-    from detente.scale import run
-    from detente.scale.work import warm_up
+    """Single process vs a LocalCluster, in alternating rounds over slices of the sample (the
+    order flips every round), so that both meet the same neighbours' load on average.  Each
+    round's slice is added to the same two lakes, which are finalized and compared at the end."""
+    from distributed import Client, LocalCluster
+
+    from detente.scale import Lake, run
+    from detente.scale.derive import finalize
+    from detente.scale.work import CoderPlugin, warm_up
 
     rng = random.Random(args.seed)
     sample = rng.sample(records, min(args.n, len(records)))
-    path = work / "sample.jsonl"
-    with open(path, "w", encoding="utf-8") as fh:
-        for r in sample:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    rounds = max(1, min(args.rounds, len(sample)))
     t = time.perf_counter()
-    warm_up()  # as the coder plugin does on each worker
+    warm_up()  # in this process, as the coder plugin does on each worker
     setup = time.perf_counter() - t
-    out: dict = {"n": len(sample), "chars": sum(len(r["text"]) for r in sample), "setup": setup}
-    for name, workers in (("single", 0), ("dask", args.workers)):
-        lake = work / f"lake-{name}"
-        shutil.rmtree(lake, ignore_errors=True)
-        load0 = os.getloadavg()
-        with Sampler(1.0) as s:
-            report = run([path], lake, workers=workers, partition_size=args.partition_size)
-        load1 = os.getloadavg()
-        assert report.ok, report.error
-        print(f"{name}: {report.summary()}", flush=True)
-        out[name] = {
-            "seconds": report.pipeline_seconds, "documents": report.documents,
-            "events": report.events, "cpu": report.cpu_seconds,
-            "rate": report.articles_per_second, "load": (load0[0], load1[0]),
-            "finalize": report.finalize.seconds if report.finalize else None,
-            "workers": {pid: max(rss, s.peak(pid)) for pid, rss in report.peak_rss.items()},
-            "lake": str(lake),
-        }
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=40)
+    try:
+        with Client(cluster) as client:
+            t = time.perf_counter()
+            client.register_plugin(CoderPlugin())
+            worker_setup = time.perf_counter() - t
+        totals = {m: {"seconds": 0.0, "documents": 0, "events": 0, "cpu": 0.0, "load": []}
+                  for m in ("single", "dask")}
+        peaks: dict[int, int] = {}
+        lakes = {m: work / f"lake-{m}" for m in totals}
+        for lake in lakes.values():
+            shutil.rmtree(lake, ignore_errors=True)
+        for r in range(rounds):
+            chunk = sample[r::rounds]
+            path = work / f"round-{r}.jsonl"
+            with open(path, "w", encoding="utf-8") as fh:
+                for rec in chunk:
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            order = ("single", "dask") if r % 2 == 0 else ("dask", "single")
+            for mode in order:
+                load = os.getloadavg()[0]
+                report = run([path], lakes[mode], partition_size=args.partition_size,
+                             finalize=False, **({"workers": 0} if mode == "single"
+                                                else {"scheduler": cluster.scheduler_address}))
+                assert report.ok, report.error
+                tot = totals[mode]
+                tot["seconds"] += report.pipeline_seconds
+                tot["documents"] += report.documents
+                tot["events"] += report.events
+                tot["cpu"] += report.cpu_seconds
+                tot["load"].append(load)
+                if mode == "dask":
+                    for pid, rss in report.peak_rss.items():
+                        peaks[pid] = max(peaks.get(pid, 0), rss)
+                print(f"round {r + 1}/{rounds} {mode}: {report.documents} documents in "
+                      f"{report.pipeline_seconds:.1f} s (load {load:.1f})", flush=True)
+    finally:
+        cluster.close()
+    out: dict = {"n": len(sample), "chars": sum(len(r["text"]) for r in sample), "setup": setup,
+                 "worker_setup": worker_setup, "rounds": rounds}
+    for mode, tot in totals.items():
+        t = time.perf_counter()
+        with Lake(lakes[mode]).locked("bench"):
+            fin = finalize(lakes[mode])
+        out[mode] = {**tot, "rate": tot["documents"] / tot["seconds"], "lake": str(lakes[mode]),
+                     "finalize": time.perf_counter() - t, "merged": fin.merged,
+                     "load": (min(tot["load"]), max(tot["load"]))}
+    out["dask"]["workers"] = peaks
     out["single"]["peak_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out["equal"] = lake_equal(work / "lake-single", work / "lake-dask")
+    out["equal"] = lake_equal(lakes["single"], lakes["dask"])
     out["speedup"] = out["dask"]["rate"] / out["single"]["rate"]
     return out
 
@@ -309,20 +343,25 @@ def section(args, tp, q, sim) -> str:
         lines += [
             f"**Throughput.** {tp['n']} articles sampled (seed {args.seed}) from "
             f"`../shared/corpora/news/allsides_international.jsonl` ({tp['chars'] / 1e6:.2f} M "
-            f"characters), partitions of {args.partition_size}; the coder is loaded before the clock "
-            f"starts (in this process {tp['setup']:.0f} s; on each worker by the coder plugin).",
+            f"characters), in {tp['rounds']} rounds of {tp['n'] // tp['rounds']}: each round's slice "
+            f"goes through one process (`--workers 0`) and through a LocalCluster of "
+            f"{args.workers} single-threaded worker processes, in alternating order, into two "
+            f"lakes; partitions of {args.partition_size}. Time runs from first submission to last "
+            f"commit; the coder is loaded and warmed beforehand (in this process "
+            f"{tp['setup']:.0f} s, on the workers {tp['worker_setup']:.0f} s).",
             "",
-            "| run | seconds | articles/s | events | CPU s/article | load avg (start → end) |",
+            "| run | seconds | articles/s | events | CPU s/article | load avg (min-max over rounds) |",
             "| --- | ---: | ---: | ---: | ---: | --- |",
             f"| one process (`--workers 0`) | {s['seconds']:.1f} | {s['rate']:.2f} | {s['events']:,} | "
-            f"{cpu_per_doc:.2f} | {s['load'][0]:.1f} → {s['load'][1]:.1f} |",
+            f"{cpu_per_doc:.2f} | {s['load'][0]:.1f}-{s['load'][1]:.1f} |",
             f"| LocalCluster, {args.workers} worker processes | {d['seconds']:.1f} | {d['rate']:.2f} | "
-            f"{d['events']:,} | {d['cpu'] / d['documents']:.2f} | {d['load'][0]:.1f} → {d['load'][1]:.1f} |",
+            f"{d['events']:,} | {d['cpu'] / d['documents']:.2f} | {d['load'][0]:.1f}-{d['load'][1]:.1f} |",
             "",
             f"**Speedup {tp['speedup']:.2f}×** with {args.workers} workers (target ≥ 1.7×). "
-            f"The two lakes are {'identical, row for row' if tp['equal'] else 'NOT identical'}. "
-            f"Finalize (owners, near-duplicate links, merged events; the serial tail): "
-            f"{s['finalize']:.1f} s and {d['finalize']:.1f} s.",
+            f"The two lakes are {'identical, row for row' if tp['equal'] else 'NOT identical'} "
+            f"({d['merged']:,} merged events). Finalize (owners, near-duplicate links, merged "
+            f"events; the serial tail, on the client): {s['finalize']:.1f} s and "
+            f"{d['finalize']:.1f} s.",
             "",
             "Peak RSS per worker process (MiB): "
             + ", ".join(f"{rss / MB:,.0f}" for rss in sorted(d["workers"].values()))
@@ -397,7 +436,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=120, help="articles in the throughput sample")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--partition-size", type=int, default=10)
+    ap.add_argument("--partition-size", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=5, help="alternating single/cluster rounds")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sim-seconds", type=float, default=240.0)
     ap.add_argument("--sim-partition", type=int, default=20)
