@@ -532,7 +532,7 @@ def allsides_run(db: Path) -> None:
         report = ingest([str(subset)], db=store, quiet=True)
         print(f"ingest: {report.stored} stored, {report.events} events, "
               f"{report.seconds:.0f} s", flush=True)
-    print(merge_events(store), flush=True)
+    print(merge_events(store, full=True), flush=True)  # with this checkout's merge rules
     con = store.con
     stats = con.execute("""
         SELECT count(*), sum(n_reports), count(*) FILTER (WHERE n_outlets >= 2),

@@ -119,6 +119,7 @@ def throughput(records, args, work: Path) -> dict:
 
     from detente.scale import Lake, run
     from detente.scale.derive import finalize
+    from detente.scale.runner import WORKER_CONFIG
     from detente.scale.work import CoderPlugin, warm_up
 
     rng = random.Random(args.seed)
@@ -128,7 +129,7 @@ def throughput(records, args, work: Path) -> dict:
     warm_up()  # in this process, as the coder plugin does on each worker
     setup = time.perf_counter() - t
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=None, silence_logs=40, config=WORKER_CONFIG)
     try:
         with Client(cluster) as client:
             t = time.perf_counter()

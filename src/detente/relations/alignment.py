@@ -93,8 +93,8 @@ def pair_stats(source: Source, start: Any = None, end: Any = None, *, reports: b
                count(*) AS n_events,
                coalesce(sum(goldstein), 0) AS goldstein_sum,
                coalesce(sum(abs(goldstein)), 0) AS goldstein_abs,
-               count(*) FILTER (WHERE quad_class IN (1, 2)) AS cooperation,
-               count(*) FILTER (WHERE quad_class IN (3, 4)) AS conflict
+               coalesce(sum((quad_class IN (1, 2))::INTEGER), 0) AS cooperation,
+               coalesce(sum((quad_class IN (3, 4))::INTEGER), 0) AS conflict
         FROM {{t}} WHERE {where}
         GROUP BY 1, 2 ORDER BY 1, 2""")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import duckdb
@@ -384,18 +384,23 @@ class EventSummary:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "EventSummary":
-        data = {k: v for k, v in row.items() if k in _SUMMARY_FIELDS}
-        data["outlets"] = list(data.get("outlets") or [])
-        dims = data.get("dimensions")
+        # Built straight into the instance dict: analyses make hundreds of these per call and
+        # the generated __init__ with thirty keyword arguments is most of their cost.
+        data = dict(_SUMMARY_DEFAULTS)
+        data.update((k, v) for k, v in row.items() if k in _SUMMARY_FIELDS)
+        data["outlets"] = list(data["outlets"] or [])
+        dims = data["dimensions"]
         if dims is None:
             from .dimensions import dimensions_of
 
-            dims = dimensions_of(row.get("code") or "", row.get("sentence"))
+            dims = dimensions_of(data["code"] or "", data["sentence"])
         data["dimensions"] = list(dims)
-        data["disagreement"] = bool(data.get("disagreement"))
-        if data.get("quad_class") is not None:
+        data["disagreement"] = bool(data["disagreement"])
+        if data["quad_class"] is not None:
             data["quad_class"] = int(data["quad_class"])
-        return cls(**data)
+        obj = object.__new__(cls)
+        obj.__dict__.update(data)
+        return obj
 
     @property
     def name(self) -> Optional[str]:
@@ -427,3 +432,6 @@ class EventSummary:
 
 
 _SUMMARY_FIELDS = frozenset(EventSummary.__dataclass_fields__)
+_SUMMARY_DEFAULTS = {name: (None if f.default is MISSING else f.default)
+                     for name, f in EventSummary.__dataclass_fields__.items()}
+_SUMMARY_DEFAULTS.update(outlets=None, dimensions=None)  # filled per row

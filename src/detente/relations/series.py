@@ -16,6 +16,10 @@ from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsErro
                      parse_day, party_sql, rank_key, rank_sql, symmetric_sql)
 
 FREQS = ("day", "week", "month", "quarter", "year")
+# Counts by quad class as sums of booleans: DuckDB evaluates these about four times faster than
+# count(*) FILTER (...), which shows on a dyad with half a million reports.
+QUAD_COUNTS = ", ".join(f"coalesce(sum((quad_class = {q})::INTEGER), 0) AS q{q}"
+                        for q in (1, 2, 3, 4))
 
 
 @dataclass
@@ -190,10 +194,7 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
     with t.snapshot():
         agg = t.records(f"""
             SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
-                   count(*) FILTER (WHERE quad_class = 1) AS q1,
-                   count(*) FILTER (WHERE quad_class = 2) AS q2,
-                   count(*) FILTER (WHERE quad_class = 3) AS q3,
-                   count(*) FILTER (WHERE quad_class = 4) AS q4,
+                   {QUAD_COUNTS},
                    coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
                    {net_coop_sql()} AS ncoop,
                    min(event_day) AS first_day, max(event_day) AS last_day{top_picks}

@@ -195,6 +195,13 @@ def _run(planner: Callable[[int], Iterator[Union[PartitionSpec, IngestProblem]]]
     return report
 
 
+# Dask's statistical profiler samples every worker thread's stack every 10 ms; over spaCy's
+# deep call stacks that costs several percent of a CPU-bound worker, for a profile nobody reads
+# here.  Passed to each nanny, so a worker it restarts gets it too.  (On a cluster of your own:
+# DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False in the workers' environment.)
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 @contextmanager
 def dask_client(scheduler: Optional[str], workers: Optional[int], coder: CoderFactory | bool = None):
     """A Dask client on ``scheduler``, or on a new LocalCluster of ``workers`` single-threaded
@@ -209,7 +216,8 @@ def dask_client(scheduler: Optional[str], workers: Optional[int], coder: CoderFa
     else:
         n = workers or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               config=WORKER_CONFIG)
         client = Client(cluster)
     try:
         if coder is not False:
@@ -256,11 +264,11 @@ def _submit_all(client, specs: Iterator[PartitionSpec], lake: str, task: dict[st
 
     fill()
     for future in pending:
+        what = descriptions.pop(future.key, future.key)
         try:
             result = future.result()
         except Exception as exc:  # noqa: BLE001 - one line, and stop cleanly
-            report.error = (f"{descriptions.get(future.key, future.key)}: "
-                            f"{type(exc).__name__}: {exc}")
+            report.error = f"{what}: {type(exc).__name__}: {exc}"
             stopping = True
             for other in list(pending.futures):
                 other.cancel()

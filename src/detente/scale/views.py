@@ -83,7 +83,10 @@ def _read(files: list[str], schema: pa.Schema, hive: bool = True) -> str:
     names = ", ".join(_lit(f) for f in files)
     opts = ", hive_partitioning = true, hive_types = {'month': VARCHAR}" if hive else \
         ", hive_partitioning = false"
-    return f"read_parquet([{names}]{opts}, union_by_name = true)"
+    # No union_by_name: every file of a table is written with the same schema (layout.SCHEMAS,
+    # or DuckDB COPY of the same columns), and reconciling schemas would open every file's
+    # footer at each query's bind.
+    return f"read_parquet([{names}]{opts})"
 
 
 def _store_select(table: str, alias: str, overrides: dict[str, str] | None = None) -> str:
@@ -195,7 +198,7 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake, *, prefix: str = ""
         if fs:
             hive = ", hive_partitioning = true, hive_types = {'month': VARCHAR}" \
                 if table == "merged_events" else ""
-            src = f"read_parquet([{', '.join(_lit(f) for f in fs)}]{hive}, union_by_name = true)"
+            src = f"read_parquet([{', '.join(_lit(f) for f in fs)}]{hive})"
             view(public(table), f"SELECT {_store_select(table, 'm')} FROM {src} m")
         else:
             view(public(table), f"SELECT * FROM {_empty_store_table(table)}")
@@ -219,6 +222,9 @@ class LakeStore(Store):
         self.path = str(path)
         self.read_only = True
         self.con = duckdb.connect(":memory:", config={"threads": threads} if threads else {})
+        # Parquet footers read once per connection, not once per query: a brief or a web
+        # page runs dozens of small queries over the same files.
+        self.con.execute("SET parquet_metadata_cache = true")
         self.views = create_views(self.con, self.lake)
         self.con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
                          "description VARCHAR, applied_at TIMESTAMPTZ)")
