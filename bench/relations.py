@@ -337,42 +337,45 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         SELECT least(source_country, target_country) a, greatest(source_country, target_country) b,
                count(*) n FROM merged_events GROUP BY 1, 2 ORDER BY n DESC LIMIT 60""").fetchall()
     dyads = {"largest": top_pairs[0][:2], "50th largest": top_pairs[49][:2]}
+    # pandas: the same rows, loaded into DataFrames first (load time reported apart, not
+    # counted); then each measurement alternates DuckDB and pandas runs, so both see the same
+    # machine load.
+    cols = ("id, source, target, source_country, target_country, quad_class, goldstein, "
+            "modality, event_day")
+    frames, loads = {}, {}
+    for reports in (False, True):
+        table = "events" if reports else "merged_events"
+        t0, before = time.perf_counter(), rss_mb()
+        df = con.execute(f"SELECT {cols}{'' if reports else ', n_reports'} FROM {table}").df()
+        df["event_day"] = pd.to_datetime(df["event_day"])
+        frames[reports] = df
+        loads[reports] = (time.perf_counter() - t0, rss_mb() - before)
     results["dyads"] = {}
     for label, (a, b) in dyads.items():
         for reports in (False, True):
-            t_sql, c_sql, periods = timed(lambda: dyad_series(store, a, b, reports=reports),
-                                          args.runs)
-            results["dyads"][(label, reports)] = {
-                "dyad": f"{a}-{b}", "sql": t_sql, "sql_cpu": c_sql, "periods": len(periods),
-                "rows": sum(p.n_events for p in periods)}
-            print(f"  dyad {label} {a}-{b} reports={reports}: {t_sql * 1000:.1f} ms, "
-                  f"{len(periods)} periods", flush=True)
-
-    # pandas: the same rows, already in memory (load time reported apart, not counted)
-    cols = "id, source, target, source_country, target_country, quad_class, goldstein, modality, event_day"
-    for reports in (False, True):
-        table = "events" if reports else "merged_events"
-        t0 = time.perf_counter()
-        before = rss_mb()
-        df = con.execute(f"SELECT {cols}{'' if reports else ', n_reports'} FROM {table}").df()
-        df["event_day"] = pd.to_datetime(df["event_day"])
-        load = time.perf_counter() - t0
-        mem = rss_mb() - before
-        for label, (a, b) in dyads.items():
-            t_pd, c_pd, frame = timed(lambda: pandas_dyad_series(df, a, b, merged=not reports),
-                                      max(1, args.runs // 2))
-            entry = results["dyads"][(label, reports)]
-            entry["pandas"] = t_pd
-            entry["pandas_cpu"] = c_pd
-            entry["pandas_load"] = load
-            entry["pandas_mb"] = mem
-            # same answer: events per period
-            ours = [p.n_events for p in dyad_series(store, a, b, reports=reports)]
-            assert [int(x) for x in frame["n_events"]] == ours, f"pandas and SQL disagree on {a}-{b}"
-            print(f"  pandas {label} reports={reports}: {t_pd * 1000:.1f} ms "
-                  f"(x{t_pd / entry['sql']:.1f} wall, x{c_pd / entry['sql_cpu']:.1f} cpu); "
-                  f"frame load {load:.1f}s, ~{mem:.0f} MB", flush=True)
-        del df
+            df = frames[reports]
+            duck = lambda: dyad_series(store, a, b, reports=reports)  # noqa: E731
+            panda = lambda: pandas_dyad_series(df, a, b, merged=not reports)  # noqa: E731
+            periods, frame = duck(), panda()  # warm-up, and the same answer
+            assert [int(x) for x in frame["n_events"]] == [p.n_events for p in periods], \
+                f"pandas and SQL disagree on {a}-{b}"
+            t_sql, c_sql, t_pd, c_pd = [], [], [], []
+            for _ in range(args.runs):
+                w, c, _ = timed(duck, 1, warm=False)
+                t_sql.append(w), c_sql.append(c)
+                w, c, _ = timed(panda, 1, warm=False)
+                t_pd.append(w), c_pd.append(c)
+            med = statistics.median
+            entry = {"dyad": f"{a}-{b}", "sql": med(t_sql), "sql_cpu": med(c_sql),
+                     "pandas": med(t_pd), "pandas_cpu": med(c_pd), "periods": len(periods),
+                     "rows": sum(p.n_events for p in periods), "pandas_load": loads[reports][0],
+                     "pandas_mb": loads[reports][1]}
+            results["dyads"][(label, reports)] = entry
+            print(f"  {label} {a}-{b} reports={reports}: DuckDB {entry['sql'] * 1000:.1f} ms "
+                  f"(cpu {entry['sql_cpu'] * 1000:.1f}), pandas {entry['pandas'] * 1000:.1f} ms "
+                  f"(cpu {entry['pandas_cpu'] * 1000:.1f}): x{entry['pandas'] / entry['sql']:.1f}"
+                  f" wall, x{entry['pandas_cpu'] / entry['sql_cpu']:.1f} cpu", flush=True)
+    del frames, df
 
     year = ("2022-01-01", "2022-12-31")
     t_graph, _, graph = timed(lambda: alignment_graph(store, *year), args.runs)
@@ -401,7 +404,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.merge_sample:
         results["merge"] = merge_sample(path, args.merge_sample, workdir)
         print(f"  merge: {results['merge']}", flush=True)
-    results["peak_rss_mb"] = psutil.Process().memory_info().rss / 1e6
+    import resource
+
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # KiB
     results["load_after"] = os.getloadavg()[0]
     if not args.reuse and not args.keep:
         for f in (path, Path(str(path) + ".wal")):
@@ -430,8 +435,10 @@ def render(r: dict[str, Any]) -> str:
         "",
         "pandas runs the same aggregation (filter, monthly buckets, quad counts, Goldstein sum "
         "and mean, net cooperation, top 3 events per month, zero-filled) on the same rows "
-        "already loaded in a DataFrame; loading them is not counted. Both give the same "
-        "events per period (checked in the run). Medians of repeated runs after a warm-up.",
+        "already loaded in a DataFrame; loading them is not counted. It returns only the ids "
+        "of the top events, where `dyad_series` returns them with their evidence (sentence, "
+        "outlets, dimensions). Both give the same events per period (checked in the run). "
+        "Runs alternate DuckDB and pandas; medians after a warm-up.",
         "",
         "| dyad | table | events in dyad | DuckDB wall | pandas wall | speed-up (wall) "
         "| DuckDB CPU | pandas CPU | speed-up (CPU) |",
@@ -443,6 +450,14 @@ def render(r: dict[str, Any]) -> str:
                      f"{e['sql'] * 1000:.0f} ms | {e['pandas'] * 1000:.0f} ms | "
                      f"**{e['pandas'] / e['sql']:.1f}x** | {e['sql_cpu'] * 1000:.0f} ms | "
                      f"{e['pandas_cpu'] * 1000:.0f} ms | **{e['pandas_cpu'] / e['sql_cpu']:.1f}x** |")
+    merged_rows = [e for (label, reports), e in r["dyads"].items() if not reports]
+    met_wall = sum(e["pandas"] / e["sql"] >= 10 for e in merged_rows)
+    met_cpu = sum(e["pandas_cpu"] / e["sql_cpu"] >= 10 for e in merged_rows)
+    lines += ["", f"Target, the dyad series query (merged events, the default) at least 10x "
+              f"faster than pandas: met by {met_wall} of {len(merged_rows)} dyads in wall time, "
+              f"{met_cpu} of {len(merged_rows)} in CPU time in this run. Reports (`--reports`) "
+              "are stored in ingest order, so that query scans all ten million rows; merged "
+              "events are stored by dyad and the query reads only the dyad's row groups."]
     loads = {reports: e for (label, reports), e in r["dyads"].items()}
     lines += ["", "Loading the rows into pandas first took "
               + ", ".join(f"{e['pandas_load']:.1f} s (~{e['pandas_mb']:,.0f} MB) for "
@@ -478,7 +493,8 @@ def render(r: dict[str, Any]) -> str:
         lines.append(f"`write_brief` (Markdown) on the largest dyad {b['dyad']}: "
                      f"{b['seconds']:.2f} s, against {big['sql'] * 1000:.0f} ms for its series "
                      f"query ({b['seconds'] / big['sql']:.0f}x the query).")
-    lines += ["", f"Peak memory of the benchmark process: {r['peak_rss_mb']:,.0f} MB.", ""]
+    lines += ["", f"Peak memory of the benchmark process (both DataFrames loaded): "
+              f"{r['peak_rss_mb']:,.0f} MB.", ""]
     return "\n".join(lines)
 
 

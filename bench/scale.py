@@ -47,12 +47,17 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+import duckdb  # noqa: E402
+
 from detente.config import shared_dir  # noqa: E402
 
 DOC = REPO / "docs" / "benchmarks.md"
 SECTION = "## Scale"
 MB = 1 << 20
 GDELT_PER_DAY = 730_000
+# A round counts as quiet when the other jobs on the machine used less than this many cores
+# during both of its runs.
+QUIET_CORES = 0.25
 
 
 class Sampler:
@@ -95,6 +100,60 @@ class Sampler:
         return max((s[1].get(pid, 0) for s in self.samples), default=0)
 
 
+class CpuMeter:
+    """CPU seconds spent, over an interval, by this process tree and by everything else on the
+    machine (/proc/stat), so each timing can say how much of the 2 cores the neighbours took."""
+
+    def __init__(self):
+        import psutil
+
+        self.psutil = psutil
+
+    def _ours(self) -> float:
+        total = 0.0
+        me = self.psutil.Process()
+        for p in [me] + me.children(recursive=True):
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except self.psutil.Error:
+                pass
+        return total
+
+    @staticmethod
+    def _busy() -> float:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self):
+        self.t0, self.busy0, self.ours0 = time.perf_counter(), self._busy(), self._ours()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.t0
+        self.ours = self._ours() - self.ours0
+        # Worker processes that exit inside the interval take their CPU time with them; the
+        # cluster outlives every interval here, so the difference is the neighbours'.
+        self.others = max(0.0, self._busy() - self.busy0 - self.ours)
+
+    @property
+    def others_cores(self) -> float:
+        return self.others / self.wall if self.wall else 0.0
+
+
+def wait_quiet(max_wait: float, window: float = 5.0) -> float:
+    """Wait until the other jobs on the machine use under QUIET_CORES for ``window`` seconds,
+    at most ``max_wait`` seconds; returns their usage in the last window (cores)."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        with CpuMeter() as meter:
+            time.sleep(window)
+        if meter.others_cores < QUIET_CORES or time.monotonic() >= deadline:
+            return meter.others_cores
+
+
 def load_records(corpus: Path) -> list[dict]:
     with open(corpus, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -135,8 +194,9 @@ def throughput(records, args, work: Path) -> dict:
             t = time.perf_counter()
             client.register_plugin(CoderPlugin())
             worker_setup = time.perf_counter() - t
-        totals = {m: {"seconds": 0.0, "documents": 0, "events": 0, "cpu": 0.0, "load": []}
-                  for m in ("single", "dask")}
+        totals = {m: {"seconds": 0.0, "documents": 0, "events": 0, "cpu": 0.0, "load": [],
+                      "others": []} for m in ("single", "dask")}
+        per_round: list[dict] = []
         peaks: dict[int, int] = {}
         lakes = {m: work / f"lake-{m}" for m in totals}
         for lake in lakes.values():
@@ -148,11 +208,18 @@ def throughput(records, args, work: Path) -> dict:
                 for rec in chunk:
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             order = ("single", "dask") if r % 2 == 0 else ("dask", "single")
+            if args.wait_quiet:
+                waited = time.monotonic()
+                before = wait_quiet(args.wait_quiet)
+                print(f"round {r + 1}: waited {time.monotonic() - waited:.0f} s for quiet "
+                      f"(other jobs {before:.2f} cores)", flush=True)
+            pair = {}
             for mode in order:
                 load = os.getloadavg()[0]
-                report = run([path], lakes[mode], partition_size=args.partition_size,
-                             finalize=False, **({"workers": 0} if mode == "single"
-                                                else {"scheduler": cluster.scheduler_address}))
+                with CpuMeter() as meter:
+                    report = run([path], lakes[mode], partition_size=args.partition_size,
+                                 finalize=False, **({"workers": 0} if mode == "single"
+                                                    else {"scheduler": cluster.scheduler_address}))
                 assert report.ok, report.error
                 tot = totals[mode]
                 tot["seconds"] += report.pipeline_seconds
@@ -160,31 +227,78 @@ def throughput(records, args, work: Path) -> dict:
                 tot["events"] += report.events
                 tot["cpu"] += report.cpu_seconds
                 tot["load"].append(load)
+                tot["others"].append(meter.others_cores)
+                pair[mode] = (report.pipeline_seconds, meter.others_cores)
                 if mode == "dask":
                     for pid, rss in report.peak_rss.items():
                         peaks[pid] = max(peaks.get(pid, 0), rss)
                 print(f"round {r + 1}/{rounds} {mode}: {report.documents} documents in "
-                      f"{report.pipeline_seconds:.1f} s (load {load:.1f})", flush=True)
+                      f"{report.pipeline_seconds:.1f} s (load {load:.1f}, other jobs "
+                      f"{meter.others_cores:.2f} cores)", flush=True)
+            per_round.append({"single": pair["single"][0], "dask": pair["dask"][0],
+                              "others": max(pair["single"][1], pair["dask"][1])})
     finally:
         cluster.close()
     out: dict = {"n": len(sample), "chars": sum(len(r["text"]) for r in sample), "setup": setup,
-                 "worker_setup": worker_setup, "rounds": rounds}
+                 "worker_setup": worker_setup, "rounds": rounds, "per_round": per_round}
     for mode, tot in totals.items():
         t = time.perf_counter()
         with Lake(lakes[mode]).locked("bench"):
             fin = finalize(lakes[mode])
         out[mode] = {**tot, "rate": tot["documents"] / tot["seconds"], "lake": str(lakes[mode]),
                      "finalize": time.perf_counter() - t, "merged": fin.merged,
-                     "load": (min(tot["load"]), max(tot["load"]))}
+                     "load": (min(tot["load"]), max(tot["load"])),
+                     "others": sum(tot["others"]) / len(tot["others"])}
     out["dask"]["workers"] = peaks
     out["single"]["peak_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out["equal"] = lake_equal(lakes["single"], lakes["dask"])
     out["speedup"] = out["dask"]["rate"] / out["single"]["rate"]
+    quiet = [r for r in per_round if r["others"] < QUIET_CORES]
+    out["quiet"] = (len(quiet), sum(r["single"] for r in quiet) / sum(r["dask"] for r in quiet)
+                    if quiet else None)
     return out
 
 
 # -- 2. queries ------------------------------------------------------------------------------
-def queries(lake: Path, work: Path, repeats: int = 3) -> dict:
+def scaled_copy(db: Path, work: Path, k: int) -> tuple[Path, Path]:
+    """The store ``k`` times over (every id suffixed with the copy number, dates unchanged, so
+    each month holds k times the rows), and that store exported as a lake: the same questions
+    on more data, with the few large files per month a lake of real daily volume has."""
+    from detente.scale import export_store
+    from detente.store import Store
+
+    big = work / f"store-x{k}.duckdb"
+    for p in (big, Path(str(big) + ".wal")):
+        p.unlink(missing_ok=True)
+    Store(big).close()  # creates the schema
+    con = duckdb.connect(str(big))
+    try:
+        con.execute(f"ATTACH '{db}' AS src (READ_ONLY)")
+        sfx = "'-' || t.k"
+        copies = {
+            "articles": f"id := a.id || {sfx}, canonical_id := a.canonical_id || {sfx}",
+            "article_sources": f"article_id := a.article_id || {sfx}",
+            "events": f"id := a.id || {sfx}, article_id := a.article_id || {sfx}",
+            "coded_articles": f"article_id := a.article_id || {sfx}",
+            "merged_events": f"id := a.id || {sfx}, article_id := a.article_id || {sfx}, "
+                             f"planned_link := a.planned_link || {sfx}",
+            "event_merge_members": f"event_id := a.event_id || {sfx}, merged_id := a.merged_id "
+                                   f"|| {sfx}, article_id := a.article_id || {sfx}",
+        }
+        for table, replace in copies.items():
+            cols = [r[0] for r in con.execute(f"DESCRIBE src.{table}").fetchall()]
+            exprs = dict(kv.split(" := ") for kv in replace.split(", "))
+            select = ", ".join(exprs.get(c, f"a.{c}") for c in cols)
+            con.execute(f"INSERT INTO {table} SELECT {select} FROM src.{table} a, range({k}) t(k)")
+    finally:
+        con.close()
+    lake = work / f"lake-x{k}"
+    shutil.rmtree(lake, ignore_errors=True)
+    export_store(big, lake)
+    return big, lake
+
+
+def queries(lake: Path, work: Path, repeats: int = 3, replica: int = 50) -> dict:
     from detente.relations import align, dyad_series
     from detente.scale import LakeStore, compact, import_lake
     from detente.store import Store
@@ -224,13 +338,20 @@ def queries(lake: Path, work: Path, repeats: int = 3) -> dict:
         (f"alignment of {a}", lambda s: align(s, a)),
         (f"brief {a}-{b}", brief),
     ]
-    results: dict = {"pair": pair, "rows": {}}
+    results: dict = {"pair": pair, "rows": {}, "replica": replica}
+    big_db, big_lake = scaled_copy(db, work, replica)
     sources = {"store": lambda: Store(db, read_only=True), "lake": lambda: LakeStore(lake),
-               "lake, compacted": lambda: LakeStore(compacted)}
+               "lake, compacted": lambda: LakeStore(compacted),
+               f"store ×{replica}": lambda: Store(big_db, read_only=True),
+               f"lake ×{replica}": lambda: LakeStore(big_lake)}
     from detente.scale.layout import Lake
 
     results["files"] = {"lake": sum(len(v) for v in Lake(lake).visible_files().values()),
-                        "lake, compacted": sum(len(v) for v in Lake(compacted).visible_files().values())}
+                        "lake, compacted": sum(len(v) for v in Lake(compacted).visible_files().values()),
+                        "big": sum(len(v) for v in Lake(big_lake).visible_files().values())}
+    with Store(big_db, read_only=True) as big:
+        results["big_rows"] = (big.count("articles"), big.count("events"),
+                               big.con.execute("SELECT count(*) FROM merged_events").fetchall()[0][0])
     for name, opener in sources.items():
         t = time.perf_counter()
         src = opener()
@@ -351,14 +472,24 @@ def section(args, tp, q, sim) -> str:
             f"commit; the coder is loaded and warmed beforehand (in this process "
             f"{tp['setup']:.0f} s, on the workers {tp['worker_setup']:.0f} s).",
             "",
-            "| run | seconds | articles/s | events | CPU s/article | load avg (min-max over rounds) |",
-            "| --- | ---: | ---: | ---: | ---: | --- |",
+            "| run | seconds | articles/s | events | CPU s/article | load avg (min-max) | other jobs' CPU (cores, mean) |",
+            "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
             f"| one process (`--workers 0`) | {s['seconds']:.1f} | {s['rate']:.2f} | {s['events']:,} | "
-            f"{cpu_per_doc:.2f} | {s['load'][0]:.1f}-{s['load'][1]:.1f} |",
+            f"{cpu_per_doc:.2f} | {s['load'][0]:.1f}-{s['load'][1]:.1f} | {s['others']:.2f} |",
             f"| LocalCluster, {args.workers} worker processes | {d['seconds']:.1f} | {d['rate']:.2f} | "
-            f"{d['events']:,} | {d['cpu'] / d['documents']:.2f} | {d['load'][0]:.1f}-{d['load'][1]:.1f} |",
+            f"{d['events']:,} | {d['cpu'] / d['documents']:.2f} | {d['load'][0]:.1f}-{d['load'][1]:.1f} "
+            f"| {d['others']:.2f} |",
             "",
-            f"**Speedup {tp['speedup']:.2f}×** with {args.workers} workers (target ≥ 1.7×). "
+            "Per round (seconds one process / cluster, speedup, other jobs' CPU in cores, the "
+            "larger of the two runs'): " + "; ".join(
+                f"{r['single']:.1f} / {r['dask']:.1f} = {r['single'] / r['dask']:.2f}× "
+                f"({r['others']:.2f})" for r in tp["per_round"]) + ".",
+            "",
+            f"**Speedup {tp['speedup']:.2f}×** over all rounds with {args.workers} workers "
+            f"(target ≥ 1.7×)" + (
+                f"; **{tp['quiet'][1]:.2f}×** over the {tp['quiet'][0]} rounds in which other jobs "
+                f"used under {QUIET_CORES} of a core" if tp["quiet"][0] else
+                "; no round was free of other jobs") + ". "
             f"The two lakes are {'identical, row for row' if tp['equal'] else 'NOT identical'} "
             f"({d['merged']:,} merged events). Finalize (owners, near-duplicate links, merged "
             f"events; the serial tail, on the client): {s['finalize']:.1f} s and "
@@ -375,10 +506,15 @@ def section(args, tp, q, sim) -> str:
                   f"{GDELT_PER_DAY:,} articles a day ({GDELT_PER_DAY / 86400:.2f}/s) need "
                   f"{need:.0f} busy cores; docs/scale.md costs it.", ""]
     if q:
+        big = q["big_rows"]
         lines += [f"**Queries** (seconds, warm best of 3; cold first call in brackets) on the "
-                  f"2-worker lake: {q['files']['lake']} files as written, "
-                  f"{q['files']['lake, compacted']} after `detente lake compact`; the store is "
-                  f"the lake imported with `detente lake import`.", "",
+                  f"2-worker lake ({q['files']['lake']} files as written: partitions of "
+                  f"{args.partition_size} articles spread over a decade of months, a lake's worst "
+                  f"case; {q['files']['lake, compacted']} after `detente lake compact`) and on the "
+                  f"same data ×{q['replica']} ({big[0]:,} articles, {big[1]:,} events, {big[2]:,} "
+                  f"merged events; ids suffixed per copy) exported with `detente lake export` "
+                  f"({q['files']['big']} files, one per table and month). Each store is the "
+                  f"lake's content in DuckDB.", "",
                   "| question | " + " | ".join(q["rows"]) + " |",
                   "| --- | " + " | ".join("---:" for _ in q["rows"]) + " |"]
         lines.append("| open | " + " | ".join(f"{r['open']:.3f}" for r in q["rows"].values()) + " |")
@@ -437,8 +573,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=120, help="articles in the throughput sample")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--partition-size", type=int, default=4)
-    ap.add_argument("--rounds", type=int, default=5, help="alternating single/cluster rounds")
+    ap.add_argument("--partition-size", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=6, help="alternating single/cluster rounds")
+    ap.add_argument("--wait-quiet", type=float, default=600.0,
+                    help="before each round, wait up to this many seconds for the other jobs on "
+                         "the machine to use under a quarter of a core (0: don't wait)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sim-seconds", type=float, default=240.0)
     ap.add_argument("--sim-partition", type=int, default=20)

@@ -1,11 +1,14 @@
 """Relations on real news: a subset of the AllSides corpus (../shared), ingested and coded by the
 real pipeline, then merged.  The Singapore summit must show as a spike of USA-PRK meetings
 (CAMEO 04) in June 2018, carried by several outlets; the Hanoi summit as the meeting planned for
-27 February 2019.
+27 February 2019; the turn from the 2017 threats to the 2018 summit as a warming; South Korea and
+Japan among those reacting; the United States among North Korea's adversaries in 2017 and its
+partners in June 2018.
 
-The subset: every dated article mentioning North Korea published in the days around the
-Singapore summit (12 June 2018) and the Hanoi summit (27-28 February 2019), and in three months
-with North Korea news but no summit (August 2018, May 2019, December 2019) for contrast.
+The subset: every dated article mentioning North Korea published in the days after "fire and
+fury" (8 August 2017) and "Little Rocket Man" (22 September 2017), around the Singapore summit
+(12 June 2018) and the Hanoi summit (27-28 February 2019), and in three months with North Korea
+news but no summit (August 2018, May 2019, December 2019) for contrast.
 AllSides holds no dated report of the Vladivostok (April 2019) or DMZ (June 2019) meetings (the
 DMZ stories are undated), and its Hanoi stories are side stories published before and after the
 summit, so the coder reads them as a planned meeting and later remarks; docs/relations.md has
@@ -18,15 +21,21 @@ from pathlib import Path
 
 import pytest
 
-from detente.relations import dyad_series, merge_events
+import datetime as dt
+
+from detente.relations import (align, dyad_series, dyad_shifts, merge_events, reactions,
+                               summarise_reactions)
 from detente.store import Store
 
 pytestmark = pytest.mark.slow
 
 SUMMITS = (("2018-06-10", "2018-06-14"), ("2019-02-25", "2019-03-01"))
+# "Fire and fury" (8 August 2017) and "Little Rocket Man" (22 September 2017): the threats the
+# 2018 diplomacy followed.
+THREATS = (("2017-08-08", "2017-08-12"), ("2017-09-19", "2017-09-23"))
 CONTROLS = (("2018-08-01", "2018-08-31"), ("2019-05-01", "2019-05-31"),
             ("2019-12-01", "2019-12-31"))
-WINDOWS = SUMMITS + CONTROLS
+WINDOWS = THREATS + SUMMITS + CONTROLS
 
 
 def _subset(corpus: Path, out: Path) -> int:
@@ -96,3 +105,28 @@ def test_merged_events_carry_several_outlets(summit_store):
     total_reports = summit_store.query("SELECT count(*) AS n FROM events")[0]["n"]
     total_merged = summit_store.query("SELECT count(*) AS n FROM merged_events")[0]["n"]
     assert total_merged < total_reports
+
+
+def test_threats_to_summit_is_a_warming(summit_store):
+    shifts = dyad_shifts(summit_store, "USA", "PRK", "2017-08-01", "2019-12-31")
+    warming = [sh for sh in shifts if sh.label == "warming"
+               and dt.date(2017, 10, 1) <= sh.start <= dt.date(2018, 6, 1)]
+    assert warming and warming[0].size > 0.5, shifts
+    assert warming[0].before < 0 < warming[0].after
+    assert all(d.event_day >= warming[0].start for d in warming[0].drivers)
+    assert not [sh for sh in shifts if sh.start < warming[0].start]
+
+
+def test_reactions_around_singapore(summit_store):
+    found = reactions(summit_store, "USA", "PRK", "2018-06-01", "2018-06-30", limit=30)
+    reactors = {r.reactor for r in summarise_reactions(found)}
+    assert {"KOR", "JPN"} <= reactors, reactors
+    assert all(r.reactor not in ("USA", "PRK") and r.toward in ("USA", "PRK") for r in found)
+
+
+def test_alignment_turns_from_2017_to_june_2018(summit_store):
+    then = align(summit_store, "PRK", "2017-08-01", "2017-09-30", k=5)
+    assert "USA" in [p.country for p in then.hostile], then
+    june = align(summit_store, "PRK", "2018-06-01", "2018-06-30", k=5)
+    assert "USA" in [p.country for p in june.closest], june
+    assert {"PRK", "USA"} <= set(june.bloc)

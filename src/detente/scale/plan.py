@@ -23,7 +23,7 @@ import io
 import json
 import os
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Union
 
 from ..ingest.inputs import PathLike, iter_sources
 from ..ingest.sniff import Unsupported, sniff
