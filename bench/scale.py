@@ -3,17 +3,21 @@
 In one run (from the repo root)::
 
     .venv/bin/python bench/scale.py                  # writes the "## Scale" section of docs/benchmarks.md
-    .venv/bin/python bench/scale.py -n 60 --sim-seconds 60 --planner-gb 0.5 --no-write
+    .venv/bin/python bench/scale.py -n 40 --rounds 2 --sim-seconds 60 --planner-gb 0.2 --no-write
 
 1. **Throughput**: a seeded sample of ``../shared/corpora/news/allsides_international.jsonl``
-   through ``detente run`` twice -- in one process (``--workers 0``), then on a LocalCluster of
-   2 single-threaded worker processes -- timing first submission to last commit (the coder is
-   loaded before the clock starts in both: in this process, and on each worker by the coder
-   plugin).  Reports articles/s, the speedup, CPU seconds per article, peak RSS of every worker,
-   the load average, and checks that both lakes are equal row for row.
+   in rounds; each round's slice goes through ``detente run`` in one process (``--workers 0``)
+   and on a LocalCluster of 2 single-threaded worker processes, in alternating order, timing
+   first submission to last commit (the coder is loaded and warmed beforehand in both: in this
+   process, and on each worker by the coder plugin).  Before each round the script waits (up to
+   ``--wait-quiet`` seconds) for the other jobs on the machine to fall under a quarter of a
+   core, and it records how much CPU they used during each run (/proc/stat minus this process
+   tree).  Reports articles/s, the speedup overall and over quiet rounds, CPU seconds per
+   article, peak RSS of every worker, and checks that both lakes are equal row for row.
 2. **Queries**: the same questions (an events listing, a dyad series, an alignment, counts,
-   a brief) against the DuckDB store (the lake imported), the lake as written, and the lake
-   after ``detente lake compact``; best of 3 after a cold first call.
+   a brief) against the DuckDB store (the lake imported), the lake as written, the lake after
+   ``detente lake compact``, and the same data 50 times over as a store and as an exported
+   lake; best of 3 after a cold first call.
 3. **Memory on a 10-GB-class input**: a generator streams synthetic documents made from the
    corpus's real texts (each with a varied id; no file is written, nominally 10 GB) through the
    2-worker pipeline for ``--sim-seconds``, sampling the RSS of the client and of each worker
@@ -21,7 +25,7 @@ In one run (from the repo root)::
    does for every byte) over ``--planner-gb`` of the stream.
 
 Other engineers' jobs share the 2 cores, so figures are wall-clock under that load (reported);
-the per-core figure for capacity planning is taken on CPU time, which the load does not change.
+the per-core figure for capacity planning is taken on CPU time, which the load changes little.
 """
 from __future__ import annotations
 
@@ -468,7 +472,9 @@ def section(args, tp, q, sim) -> str:
             f"characters), in {tp['rounds']} rounds of {tp['n'] // tp['rounds']}: each round's slice "
             f"goes through one process (`--workers 0`) and through a LocalCluster of "
             f"{args.workers} single-threaded worker processes, in alternating order, into two "
-            f"lakes; partitions of {args.partition_size}. Time runs from first submission to last "
+            f"lakes; partitions of {args.partition_size}. Before each round the script waited (up to "
+            f"{args.wait_quiet:.0f} s) for the other jobs on the machine to use under "
+            f"{QUIET_CORES} of a core. Time runs from first submission to last "
             f"commit; the coder is loaded and warmed beforehand (in this process "
             f"{tp['setup']:.0f} s, on the workers {tp['worker_setup']:.0f} s).",
             "",

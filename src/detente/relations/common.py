@@ -84,8 +84,14 @@ class EventTable:
         self.relation: Optional[duckdb.DuckDBPyRelation] = None
         self._columns: Optional[set[str]] = None
         self._rowid: Optional[bool] = None
+        # What is learnt about a store's tables (they exist, their columns, rowids) holds for
+        # the life of the Store object: its schema only changes when it is opened.
+        self._meta: Optional[dict[str, Any]] = None
+        self._read_only = False
         if isinstance(source, Store):
             self.con: Optional[duckdb.DuckDBPyConnection] = source.con
+            self._meta = source.__dict__.setdefault("_relations_meta", {})
+            self._read_only = source.read_only
         elif isinstance(source, duckdb.DuckDBPyConnection):
             self.con = source
         elif isinstance(source, duckdb.DuckDBPyRelation):
@@ -101,7 +107,10 @@ class EventTable:
         else:
             self.merged = not reports
             self.name = "merged_events" if self.merged else "events"
-            if not self._exists(self.name):
+            known = self._meta.get(self.name) if self._meta is not None else None
+            if known:
+                self._columns, self._rowid = known
+            elif not self._exists(self.name):
                 hint = (" (run `detente merge`, or open the store read-write once to migrate it)"
                         if self.merged else "")
                 raise RelationsError(f"no table or view named {self.name!r} on this "
@@ -122,7 +131,12 @@ class EventTable:
         if self._columns is None:
             cols, _ = self.sql("SELECT * FROM {t} LIMIT 0")
             self._columns = {c.lower() for c in cols}
+            self._remember()
         return self._columns
+
+    def _remember(self) -> None:
+        if self._meta is not None and self._columns is not None and self._rowid is not None:
+            self._meta[self.name] = (self._columns, self._rowid)
 
     def sql(self, template: str) -> tuple[list[str], list[tuple]]:
         """Run ``template`` (with ``{t}`` for the table); returns (column names, rows)."""
@@ -148,6 +162,7 @@ class EventTable:
                 self._rowid = True
             except duckdb.Error:
                 self._rowid = False
+            self._remember()
         return self._rowid
 
     def pick_sql(self) -> str:
@@ -160,7 +175,7 @@ class EventTable:
         """Run the enclosed queries on one snapshot of the table, so rowids chosen by one query
         still name the same rows in the next (a writer may commit in between).  Inside a
         caller's transaction that transaction is the snapshot already."""
-        if self.con is None:
+        if self.con is None or self._read_only:  # nobody can write a read-only store
             yield
             return
         # Probe for rowid before BEGIN: on a view without one (a Parquet lake) the failed probe
