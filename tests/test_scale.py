@@ -440,3 +440,21 @@ def test_relations_read_a_lake_like_the_store(corpus, tmp_path):
             assert a and counts(a) == counts(b)
         assert partners(align(view, "VES")) == partners(align(store, "VES"))
         assert align(view, "VES").closest[0].evidence  # evidence is read from the lake too
+
+
+def test_the_web_app_serves_a_lake_read_only(corpus, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from detente.web import WebConfig, create_app
+
+    lake = tmp_path / "lake"
+    run_fake([corpus / "a.jsonl", corpus / "b.jsonl"], lake, partition_size=2)
+    with LakeStore(lake) as view:
+        n_events = view.count("events")
+    app = create_app(WebConfig(db=str(lake), lake=str(lake)))
+    with TestClient(app) as client:
+        listed = client.get("/api/events?limit=5")
+        assert listed.status_code == 200 and listed.json()["total"] == n_events > 0
+        assert client.get("/").status_code == 200
+        refused = client.post("/api/ingest", json={"documents": [{"text": HOTLINE}]})
+        assert refused.status_code >= 400

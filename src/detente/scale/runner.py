@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from ..ingest.inputs import PathLike
@@ -234,9 +234,41 @@ def _threads(client) -> int:
     return sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
 
 
+# A partition whose scattered data went down with its worker is sent again, this many times.
+MAX_RESENDS = 3
+
+
+@dataclass
+class _InFlight:
+    spec: PartitionSpec
+    data: Any  # future of the scattered payload
+    attempt: int = 0
+
+
+def _scatter(client, payload: Any) -> Any:
+    """One future for ``payload`` on some worker; retried when the chosen worker dies while
+    receiving it (the nanny restarts it, another takes the data)."""
+    for attempt in range(MAX_RESENDS + 1):
+        try:
+            (data,) = client.scatter([payload], hash=False)  # one future, whatever the payload
+            return data
+        except OSError:  # distributed's CommClosedError: the worker went away mid-transfer
+            if attempt == MAX_RESENDS:
+                raise
+            time.sleep(1.0 + attempt)
+    raise AssertionError("unreachable")
+
+
 def _submit_all(client, specs: Iterator[PartitionSpec], lake: str, task: dict[str, Any],
                 report: RunReport, done: Callable[[PartitionResult], None],
                 max_in_flight: Optional[int], stop: Optional[Callable[[], bool]]) -> None:
+    """Keep up to ``max_in_flight`` partitions on the cluster until ``specs`` runs out.
+
+    A partition's bytes travel as scattered data, not inside its task: Dask keeps records of
+    recent task specs, and payloads there would hold hundreds of MB in the client for a long
+    run.  Scattered data lives on one worker, so when that worker dies the task is cancelled
+    ("lost dependencies") rather than rerun; it is then sent again from the copy the client
+    keeps until the partition commits.  A task that fails in our code stops the run."""
     from distributed import as_completed
 
     def limit() -> int:
@@ -248,7 +280,15 @@ def _submit_all(client, specs: Iterator[PartitionSpec], lake: str, task: dict[st
     pending = as_completed()
     exhausted = False
     stopping = False
-    descriptions: dict[str, str] = {}
+    inflight: dict[str, _InFlight] = {}
+
+    def send(item: _InFlight) -> None:
+        key = f"detente-partition-{item.spec.key}" + (f"-{item.attempt}" if item.attempt else "")
+        item.data = _scatter(client, item.spec.payload)
+        light = replace(item.spec, payload=None)
+        inflight[key] = item
+        pending.add(client.submit(process_partition, light, lake, payload=item.data, key=key,
+                                  **task))
 
     def fill() -> None:
         nonlocal exhausted
@@ -258,23 +298,28 @@ def _submit_all(client, specs: Iterator[PartitionSpec], lake: str, task: dict[st
             if spec is None:
                 exhausted = True
                 return
-            key = f"detente-partition-{spec.key}"
-            descriptions[key] = spec.describe()
-            pending.add(client.submit(process_partition, spec, lake, key=key, **task))
+            send(_InFlight(spec, None))
 
     fill()
     for future in pending:
-        what = descriptions.pop(future.key, future.key)
+        item = inflight.pop(future.key)
         try:
+            if future.status in ("cancelled", "lost") and item.attempt < MAX_RESENDS:
+                item.data.release()
+                item.attempt += 1
+                log.warning("%s: its worker was lost; sending it again", item.spec.describe())
+                send(item)
+                continue
             result = future.result()
         except Exception as exc:  # noqa: BLE001 - one line, and stop cleanly
-            report.error = f"{what}: {type(exc).__name__}: {exc}"
+            report.error = f"{item.spec.describe()}: {type(exc).__name__}: {exc}"
             stopping = True
             for other in list(pending.futures):
                 other.cancel()
             break
         finally:
             future.release()
+        item.data.release()
         done(result)
         if stop and stop():
             stopping = True

@@ -18,7 +18,7 @@ import json
 import os
 import resource
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timezone
 from typing import Any, Callable, Optional, Union
 
@@ -292,9 +292,13 @@ def build_tables(key: str, docs: list[tuple[str, Document]], coded: dict[str, li
 
 # -- the task --------------------------------------------------------------------------------
 def process_partition(spec: PartitionSpec, lake_path: str, *, code: bool = True,
-                      coder: CoderFactory = None, checkpoint: Optional[int] = None) -> PartitionResult:
-    """Read, clean, code and commit one partition into the lake at ``lake_path``."""
+                      coder: CoderFactory = None, checkpoint: Optional[int] = None,
+                      payload: Any = None) -> PartitionResult:
+    """Read, clean, code and commit one partition into the lake at ``lake_path``.
+    ``payload``: the partition's data when it was sent apart from ``spec``."""
     t0, c0 = time.perf_counter(), time.process_time()
+    if payload is not None:
+        spec = replace(spec, payload=payload)
     lake = Lake(lake_path)
     result = PartitionResult(key=spec.key, description=spec.describe(), pid=os.getpid())
     if lake.is_committed(spec.key, spec.fingerprint):
