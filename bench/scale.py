@@ -439,11 +439,57 @@ def simulation(records, args, work: Path) -> dict:
             plan_rss.append((time.perf_counter() - t0, planned, proc.memory_info().rss))
     plan_seconds = time.perf_counter() - t0
     plan_rss.append((plan_seconds, planned, proc.memory_info().rss))
-    return {"nominal_docs": n_docs, "avg_bytes": avg, "corpus": len(records), "documents": report.documents,
+    soak = bookkeeping_soak(records, args, work) if args.soak_seconds > 0 else None
+    return {"soak": soak, "nominal_docs": n_docs, "avg_bytes": avg, "corpus": len(records), "documents": report.documents,
             "partitions": report.committed, "seconds": time.monotonic() - started,
             "workers": workers, "series": series, "steady": steady, "plan": plan_rss,
             "stream_seconds": time.monotonic() - done["first"] if done["first"] else 0.0,
             "plan_seconds": plan_seconds, "planned_bytes": planned}
+
+
+def bookkeeping_soak(records, args, work: Path) -> dict:
+    """Many small partitions without the coder (extraction, cleaning, Parquet commits only),
+    so that thousands of partitions pass through the client, the scheduler and the workers in
+    minutes: whatever Dask or detente keeps per partition would show as a rising line here,
+    where the coded run above passes too few partitions to see it."""
+    from detente.scale import run_documents
+
+    done = {"parts": 0, "docs": 0, "first": None}
+
+    def counted(result):
+        done["parts"] += 1
+        done["docs"] += result.documents
+        if done["first"] is None:
+            done["first"] = time.monotonic()
+
+    def stop() -> bool:
+        return done["first"] is not None and time.monotonic() - done["first"] > args.soak_seconds
+
+    lake = work / "lake-soak"
+    shutil.rmtree(lake, ignore_errors=True)
+    with Sampler(2.0, extra=lambda: done["parts"]) as s:
+        report = run_documents(synthetic(records, 10**9), lake, stream="synthetic-soak",
+                               workers=args.workers, partition_size=args.soak_partition,
+                               code=False, finalize=False, on_partition=counted, stop=stop)
+    me = os.getpid()
+    workers = sorted(report.peak_rss)
+    series = [(t, rss.get(me, 0), [rss.get(p, 0) for p in workers], parts)
+              for t, rss, parts in s.samples if parts > 0]
+    shutil.rmtree(lake, ignore_errors=True)
+    return {"partitions": report.committed, "documents": report.documents, "series": series,
+            "workers": workers,
+            "seconds": time.monotonic() - done["first"] if done["first"] else 0.0}
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y on x."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
 
 
 def _flat(values: list[int]) -> tuple[float, float, float]:
@@ -562,6 +608,33 @@ def section(args, tp, q, sim) -> str:
                   f"{sim['plan_seconds']:.0f} s ({sim['planned_bytes'] / MB / sim['plan_seconds']:,.0f} MB/s) "
                   f"with client RSS from {plan[0][2] / MB:,.0f} to {plan[-1][2] / MB:,.0f} MiB "
                   f"(max {max(p[2] for p in plan) / MB:,.0f}).", ""]
+        slope = _slope([(t, c / MB) for t, c, _, _ in steady])
+        lines += [f"Client RSS trend over the coded stream (least squares): {slope * 3600:+,.0f} "
+                  f"MiB per hour.", ""]
+        soak = sim.get("soak")
+        if soak and soak["series"]:
+            rows = soak["series"]
+            c = _flat([r[1] for r in rows])
+            per_k = _slope([(parts / 1000, rss / MB) for _, rss, _, parts in rows])
+            lines += [
+                f"**Bookkeeping soak.** The same stream without the coder (extraction, cleaning "
+                f"and Parquet commits only), partitions of {args.soak_partition}, for "
+                f"{soak['seconds']:.0f} s: {soak['partitions']:,} partitions "
+                f"({soak['documents']:,} documents) through the client, the scheduler and "
+                f"{args.workers} workers -- far more partitions than the coded run passes, so "
+                f"per-partition state would show here. Client RSS (MiB): first third "
+                f"{c[0]:,.0f}, last third {c[1]:,.0f}, max {c[2]:,.0f}; trend "
+                f"{per_k:+.1f} MiB per 1,000 partitions.", "",
+                "| process | first third | last third | max | trend (MiB per 1,000 partitions) |",
+                "| --- | ---: | ---: | ---: | ---: |",
+                f"| client | {c[0]:,.0f} | {c[1]:,.0f} | {c[2]:,.0f} | {per_k:+.1f} |"]
+            for i, _pid in enumerate(soak["workers"]):
+                w = _flat([r[2][i] for r in rows])
+                wk = _slope([(parts / 1000, r[2][i] / MB) for r in rows for parts in [r[3]]
+                             if r[2][i]])
+                lines.append(f"| worker {i + 1} | {w[0]:,.0f} | {w[1]:,.0f} | {w[2]:,.0f} | "
+                             f"{wk:+.1f} |")
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -588,6 +661,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sim-seconds", type=float, default=240.0)
     ap.add_argument("--sim-partition", type=int, default=20)
     ap.add_argument("--planner-gb", type=float, default=1.0)
+    ap.add_argument("--soak-seconds", type=float, default=180.0,
+                    help="uncoded small-partition soak after the simulation (0: skip)")
+    ap.add_argument("--soak-partition", type=int, default=4)
     ap.add_argument("--workdir", help="where lakes and stores go (default: a new temporary folder)")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")

@@ -330,3 +330,34 @@ def test_every_code_is_a_country_or_a_known_non_state_prefix():
         assert code[:3] in d.countries or code[:3] in non_state, code
     for p in d.people.values():
         assert p.nationality in d.countries, p.name
+
+
+def test_names_broken_by_a_line_break_still_match(resolver, nlp):
+    # hard-wrapped text: spaCy makes the line break a token of its own inside the name
+    got = _codes(resolver, nlp, "Israeli troops raided a camp in the West\nBank on Monday.")
+    assert ("West\nBank", "PSE") in got and all(code != "WST" for _, code in got)
+    assert ("North\nKorean leader", "PRKGOV") in _codes(resolver, nlp, "He met the North\nKorean leader.")
+    assert ("Russian\nPresident Vladimir Putin", "RUSGOV") in _codes(
+        resolver, nlp, "Russian\nPresident Vladimir Putin arrived.", "2024-06-19")
+    # a blank line ends a paragraph: no name runs across it
+    got = _codes(resolver, nlp, "They met in the North.\n\nKorean officials said so.")
+    assert all(code != "PRK" for _, code in got)
+
+
+def test_the_west_is_not_every_name_that_starts_with_west(resolver, nlp):
+    for text in ("North Korea fired a missile into the West Sea.", "He flew to the West Coast.",
+                 "Aides in the West Wing objected.", "Manila protested in the West Philippine Sea.",
+                 "Cricket in the West Indies grew.", "The West African nation of Mali voted.",
+                 "Theatres in the West End reopened."):
+        assert all(code != "WST" for _, code in _codes(resolver, nlp, text)), text
+    for text, span in (("The West condemned Russia.", "The West"),
+                       ("Moscow accused the West of aggression.", "the West"),
+                       ("Russia criticised the West Thursday.", "the West"),
+                       ("Western nations condemned Russia.", "Western nations")):
+        assert (span, "WST") in _codes(resolver, nlp, text), text
+    assert ("West African leaders", "WAF") in _codes(resolver, nlp, "West African leaders met.")
+    # a title after the region, or a Title Case headline, does not make it a longer name
+    assert ("The West", "WST") in _codes(resolver, nlp, "The West Sanctions Russia Again")
+    assert ("Britain's Middle East Minister", "GBRGOV") in _codes(
+        resolver, nlp, "Britain's Middle East Minister met Iran.", "2024-01-01")
+    assert ("West Bank", "PSE") in _codes(resolver, nlp, "The West Bank is occupied.")

@@ -16,10 +16,11 @@ in ../shared/gold.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..io import JsonlError, read_jsonl
 
 
 @dataclass
@@ -60,17 +61,7 @@ def coverage(path: Path, nlp=None, resolver=None) -> Coverage:
 
     nlp = nlp or load_nlp()
     resolver = resolver or get_resolver()
-    records = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"{path}:{lineno}: not JSON: {exc.msg}") from None
-            if gold_actors(rec):
-                records.append(rec)
+    records = [rec for _, rec in read_jsonl(path) if gold_actors(rec)]
     cov = Coverage(path.name.replace(".jsonl", ""))
     for rec, doc in zip(records, nlp.pipe(r.get("text") or "" for r in records)):
         gold = gold_actors(rec)
@@ -105,8 +96,8 @@ def span_coverage(path: Path, nlp=None, resolver=None, cities: bool = False) -> 
 
     nlp = nlp or load_nlp()
     resolver = resolver or get_resolver()
-    records = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    records = [r for r in records if r.get("source_spans") or r.get("target_spans")]
+    records = [rec for _, rec in read_jsonl(path)
+               if rec.get("source_spans") or rec.get("target_spans")]
     cov = SpanCoverage(path.name.replace(".jsonl", "") + (" (with cities)" if cities else ""))
     for rec, doc in zip(records, nlp.pipe(r.get("text") or "" for r in records)):
         text = rec.get("text") or ""
@@ -138,14 +129,15 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         paths = sorted((root / "gold").glob("*.dev.jsonl"))
     for path in paths:
-        if not path.exists():
-            print(f"{path}: no such file", file=sys.stderr)
+        try:
+            cov = coverage(path)
+            if not cov.sentences:
+                print(span_coverage(path).line())
+                print(span_coverage(path, cities=True).line())
+                continue
+        except JsonlError as exc:
+            print(exc, file=sys.stderr)
             return 2
-        cov = coverage(path)
-        if not cov.sentences:
-            print(span_coverage(path).line())
-            print(span_coverage(path, cities=True).line())
-            continue
         print(cov.line())
         for text, missed, found in cov.misses[:args.misses]:
             print(f"   missed {missed} found {found}: {text[:160]}")

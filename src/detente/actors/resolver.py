@@ -5,7 +5,10 @@ How a mention is found, in order (docs/actors.md has the full rules):
 1. Two spaCy PhraseMatchers run over the tokens: one over exact token text for names
    (countries, adjectives, capitals, named bodies, IGOs, groups, people) so that "US" is not
    "us" and "May" the month is not matched as "may", and one over lower-cased text for role
-   words and titles ("troops", "Foreign Minister").  Overlaps go to the longest match.
+   words and titles ("troops", "Foreign Minister").  Overlaps go to the longest match.  A
+   line break inside a name (hard-wrapped text: "West" at a line's end, "Bank" on the next)
+   does not split it, and a region followed by more of a proper name ("the West Coast",
+   "the Africa Cup") is not the region.
 2. Hyphen-joined tokens spaCy keeps whole ("U.S.-led", "Sino-US") are split and their parts
    looked up.
 3. spaCy's NER vetoes false hits: a name inside a longer PERSON entity is someone's name
@@ -141,6 +144,8 @@ class ActorResolver:
     def _add(self, form: Form, reading: Reading) -> None:
         reading = replace(reading, ambiguous=reading.ambiguous or form.ambiguous)
         variants = {form.text, fold(form.text)}
+        if form.text.startswith("the "):  # "The West condemned ..." opens a sentence
+            variants |= {"The " + v[4:] for v in variants}
         for v in list(variants):  # typographic apostrophes: "People’s", "Workers’ Party"
             if "'" in v:
                 variants.add(v.replace("'", "’"))
@@ -253,11 +258,13 @@ class ActorResolver:
         self._ensure_matchers(doc.vocab)
         day = parse_day(date)
         strings = doc.vocab.strings
-        spans = []  # (start, end, is_role, key); PhraseMatcher gives Doc indices even for a Span
-        for match_id, start, end in self._name_matcher(doc_or_span):
-            spans.append((start, end, False, strings[match_id][2:]))
-        for match_id, start, end in self._role_matcher(doc_or_span):
-            spans.append((start, end, True, strings[match_id][2:]))
+        spans = []  # (start, end, is_role, key) in Doc token indices
+        view, index = _without_line_breaks(doc_or_span, doc, lo, hi)
+        for matcher, is_role in ((self._name_matcher, False), (self._role_matcher, True)):
+            for match_id, start, end in matcher(view):
+                if index is not None:
+                    start, end = index[start], index[end - 1] + 1
+                spans.append((start, end, is_role, strings[match_id][2:]))
         chosen = _longest_first(spans)
         pieces: list[_Piece] = []
         for s, e, is_role, key in chosen:
@@ -307,6 +314,8 @@ class ActorResolver:
                 if not is_person and r.ambiguous:
                     return False
         if r.ambiguous and not is_person and doc[s].ent_type_ not in _PLACE_LABELS:
+            return False
+        if r.kind == "region" and _name_continues(doc, s, e, self._roles):
             return False
         return True
 
@@ -809,7 +818,7 @@ def _adjacent(doc, left: _Piece, right: _Piece, content: bool = True) -> bool:
         return False
     content = 0
     for tok in gap:
-        if tok.lower_ in _GLUE_WORDS or tok.lower_ in _FORMER:
+        if tok.lower_ in _GLUE_WORDS or tok.lower_ in _FORMER or _is_line_break(tok):
             continue
         # "Canadian Import Tribunal", "U.S. Energy Secretary", "Japanese auto companies"
         if content and tok.pos_ in ("ADJ", "NOUN", "PROPN") and tok.ent_type_ != "PERSON" and tok.is_alpha:
@@ -821,6 +830,65 @@ def _adjacent(doc, left: _Piece, right: _Piece, content: bool = True) -> bool:
     if left.end < len(doc) and doc[left.end].text == "-":
         return False
     return True
+
+
+def _is_line_break(tok) -> bool:
+    """A whitespace token inside running text: a hard-wrapped line's break (between "West"
+    and "Bank") or a double space.  A blank line (a paragraph break) is not one: names do
+    not span it."""
+    return tok.is_space and tok.text.count("\n") <= 1
+
+
+def _without_line_breaks(doc_or_span, doc, lo: int, hi: int):
+    """What to match phrases on, and the Doc index of each of its tokens (None: its matches
+    are Doc indices already).  Phrase patterns cannot skip tokens, so where spaCy made line
+    breaks into tokens of their own (hard-wrapped text), "West", break, "Bank" would miss
+    "West Bank" and match "the West" instead (and "North", break, "Korean" would be "Korean",
+    South Korea): then the phrases are matched on a copy of ``doc[lo:hi]`` without them.
+    (Token arrays, not Token objects: this runs on every document.)"""
+    from spacy.attrs import IS_SPACE, ORTH
+    from spacy.tokens import Doc
+
+    arr = doc_or_span.to_array([IS_SPACE, ORTH])
+    breaks = arr[:, 0].astype(bool)
+    if not breaks.any():
+        return doc_or_span, None
+    strings = doc.vocab.strings
+    for k in breaks.nonzero()[0]:
+        if strings[int(arr[k, 1])].count("\n") > 1:  # a paragraph break: names do not span it
+            breaks[k] = False
+    if not breaks.any():
+        return doc_or_span, None
+    keep = (~breaks).nonzero()[0]
+    words = [strings[int(orth)] for orth in arr[keep, 1]]
+    return Doc(doc.vocab, words=words), (keep + lo).tolist()
+
+
+def _name_continues(doc, start: int, end: int, roles: dict[str, RoleWord]) -> bool:
+    """The name matched at ``start:end`` is the start of a longer proper name: "the West Coast",
+    "the West Wing", "the West Sea", "the West African nation", "the Africa Cup" -- not the
+    region.  The next word continues the name when it is a proper noun, or when the NER puts it
+    in one entity with the match ("West African"); a date ("the West Thursday"), a title ("Europe
+    Minister") or a word of a Title Case headline ("The West Sanctions Russia") does not."""
+    i = end
+    while i < len(doc) and _is_line_break(doc[i]):
+        i += 1
+    if i >= len(doc) or doc[i].is_sent_start:
+        return False
+    tok = doc[i]
+    if not (tok.is_alpha and tok.text[:1].isupper()) or tok.ent_type_ in ("DATE", "TIME"):
+        return False
+    if tok.lower_ in roles or _title_case(tok.sent, skip=range(start, i + 1)):
+        return False
+    same_entity = tok.ent_iob_ == "I" and doc[end - 1].ent_type_ == tok.ent_type_
+    return tok.pos_ == "PROPN" or same_entity
+
+
+def _title_case(sent, skip: range) -> bool:
+    """A headline in Title Case: every word longer than three letters outside the name in
+    question (token indices ``skip``) is capitalised, and there is one at least."""
+    words = [t.text for t in sent if t.is_alpha and len(t) > 3 and t.i not in skip]
+    return bool(words) and all(w[:1].isupper() for w in words)
 
 
 def _after_honorific(doc, i: int) -> bool:

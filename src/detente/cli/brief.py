@@ -3,37 +3,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, BinaryIO, Callable, Optional
 
 import typer
 
 from . import app
+from .common import DbOption, LakeOption, fail, open_store
 
 plot_app = typer.Typer(help="Charts: a dyad's series with its shifts, or the alignment network.",
                        no_args_is_help=True)
 app.add_typer(plot_app, name="plot")
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _open_store(db: Optional[str], lake: Optional[str] = None):
-    from ..store import Store, StoreError, default_db_path
-
-    try:
-        if lake:
-            from ..scale import open_source, stale_note
-
-            source = open_source(db, lake)
-            note = stale_note(source)
-            if note:
-                typer.echo(note, err=True)
-            return source
-        return Store(db or default_db_path(), read_only=True)
-    except StoreError as exc:
-        _fail(str(exc))
 
 
 def _write(text: str, output: Optional[Path]) -> None:
@@ -44,7 +23,7 @@ def _write(text: str, output: Optional[Path]) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+        fail(f"{output}: cannot write: {exc.strerror or exc}")
 
 
 @app.command()
@@ -55,18 +34,18 @@ def brief(
                                         "(YYYY, YYYY-MM or YYYY-MM-DD); earlier ones become history."),
     fmt: str = typer.Option("md", "--format", "-f", help="md or html (self-contained)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
-    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
+    db: DbOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """A cited briefing on two countries: every statement cites its articles."""
     from ..brief import BriefError, write_brief
     from ..store import StoreError
 
-    store = _open_store(db, lake)
+    store = open_store(db, lake)
     try:
         text = write_brief(store, a, b, since=since, fmt=fmt)
     except (BriefError, StoreError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         store.close()
     _write(text, output)
@@ -75,8 +54,25 @@ def brief(
 def _chart_format(output: Path) -> str:
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
-        _fail(f"{output}: the chart format comes from the file name; use .png or .svg")
+        fail(f"{output}: the chart format comes from the file name; use .png or .svg")
     return fmt
+
+
+def _draw(output: Path, db: Optional[str], lake: Optional[str],
+          chart: Callable[[Any, BinaryIO, str], None]) -> None:
+    """Run ``chart(store, handle, fmt)`` into ``output``: format from its suffix, the store
+    or lake opened read-only, a chart error as one line (and no half-written file)."""
+    from ..relations.plots import PlotError
+
+    fmt = _chart_format(output)
+    store = open_store(db, lake)
+    try:
+        with _writable(output) as handle:
+            chart(store, handle, fmt)
+    except PlotError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
 
 
 @plot_app.command("dyad")
@@ -87,21 +83,14 @@ def plot_dyad_command(
     date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY[-MM[-DD]])."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY[-MM[-DD]])."),
     freq: str = typer.Option("month", "--freq", help="week, month, quarter or year."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file."),
-    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
+    db: DbOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """The dyad's net cooperation and event counts per period, with shifts and key events."""
-    from ..relations.plots import PlotError, dyad_chart
+    from ..relations.plots import dyad_chart
 
-    fmt = _chart_format(output)
-    store = _open_store(db, lake)
-    try:
-        with _writable(output) as handle:
-            dyad_chart(store, a, b, handle, fmt=fmt, date_from=date_from, date_to=date_to, freq=freq)
-    except PlotError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
+    _draw(output, db, lake, lambda store, handle, fmt: dyad_chart(
+        store, a, b, handle, fmt=fmt, date_from=date_from, date_to=date_to, freq=freq))
 
 
 @plot_app.command("network")
@@ -109,21 +98,14 @@ def plot_network_command(
     output: Path = typer.Option(..., "--output", "-o", help="FILE.png or FILE.svg"),
     date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY[-MM[-DD]])."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY[-MM[-DD]])."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file."),
-    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
+    db: DbOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """The alignment network: countries linked by net cooperation, coloured by bloc."""
-    from ..relations.plots import PlotError, network_chart
+    from ..relations.plots import network_chart
 
-    fmt = _chart_format(output)
-    store = _open_store(db, lake)
-    try:
-        with _writable(output) as handle:
-            network_chart(store, handle, fmt=fmt, date_from=date_from, date_to=date_to)
-    except PlotError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
+    _draw(output, db, lake, lambda store, handle, fmt: network_chart(
+        store, handle, fmt=fmt, date_from=date_from, date_to=date_to))
 
 
 class _writable:
@@ -138,7 +120,7 @@ class _writable:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.handle = open(self.path, "wb")
         except OSError as exc:
-            _fail(f"{self.path}: cannot write: {exc.strerror or exc}")
+            fail(f"{self.path}: cannot write: {exc.strerror or exc}")
         return self.handle
 
     def __exit__(self, exc_type, exc, tb):

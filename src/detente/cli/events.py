@@ -11,45 +11,33 @@ from typing import Iterator, List, Optional
 import typer
 
 from . import app
-
-
-def _err(msg: str) -> None:
-    typer.echo(msg, err=True)
+from .common import DbOption, LakeOption, fail, note, open_store
 
 
 def _read_records(path: str) -> Iterator[tuple[str, str, Optional[str]]]:
-    """(id, text, date) per JSONL record; malformed records get one line on stderr each and
-    are passed on with empty text so the output keeps one line per input record."""
-    fh = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")
+    """(id, text, date) per JSONL record.  A line that is no JSON object is reported and
+    skipped; a record with a bad field is reported and passed on (empty text: no events) so
+    the output keeps one line per input record."""
+    from ..io import JsonlError, read_jsonl
+
     name = "<stdin>" if path == "-" else path
     try:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                _err(f"{name}:{n}: not a JSON record ({exc.msg}); skipped")
-                continue
-            if not isinstance(rec, dict):
-                _err(f"{name}:{n}: a record must be a JSON object; skipped")
-                continue
+        for n, rec in read_jsonl(path, on_bad_line=lambda msg: note(f"{msg}; skipped")):
             rid = rec.get("id")
             if rid is None:
                 rid = f"{Path(name).name}:{n}"
-                _err(f"{name}:{n}: field \"id\" missing; using {rid!r}")
+                note(f"{name}:{n}: field \"id\" missing; using {rid!r}")
             text = rec.get("text")
             if not isinstance(text, str):
-                _err(f"{name}:{n}: field \"text\" missing or not a string; no events for {rid!r}")
+                note(f"{name}:{n}: field \"text\" missing or not a string; no events for {rid!r}")
                 text = ""
             date = rec.get("date")
             if date is not None and not isinstance(date, str):
-                _err(f"{name}:{n}: field \"date\" is not a string; ignored")
+                note(f"{name}:{n}: field \"date\" is not a string; ignored")
                 date = None
             yield str(rid), text, date
-    finally:
-        if fh is not sys.stdin:
-            fh.close()
+    except JsonlError as exc:  # unreadable file (it existed when the command started)
+        fail(str(exc))
 
 
 @app.command("code")
@@ -63,8 +51,7 @@ def code_cmd(
 
     for path in inputs:
         if path != "-" and not Path(path).is_file():
-            _err(f"{path}: no such file")
-            raise typer.Exit(2)
+            fail(f"{path}: no such file")
     coder = Coder()
     out = open(output, "w", encoding="utf-8") if output else sys.stdout
     n_rec = n_ev = 0
@@ -78,7 +65,7 @@ def code_cmd(
     finally:
         if output:
             out.close()
-    _err(f"coded {n_rec} records, {n_ev} events" + (f" -> {output}" if output else ""))
+    note(f"coded {n_rec} records, {n_ev} events" + (f" -> {output}" if output else ""))
 
 
 @app.command("eval")
@@ -103,23 +90,22 @@ def eval_cmd(
         shared = shared_dir()
         codebooks = shared / "codebooks" if shared and (shared / "codebooks").is_dir() else None
         try:
-            results = cross_validate_coder(gold, folds=cv, codebook_dir=codebooks, progress=_err)
+            results = cross_validate_coder(gold, folds=cv, codebook_dir=codebooks, progress=note)
         except GoldFileError as exc:
-            _err(str(exc))
-            raise typer.Exit(2)
+            fail(str(exc))
         for name, scores in results.items():
             typer.echo(f"{name} (classifier {cv}-fold cross-validated): {format_scores(scores)}")
         raise typer.Exit(0)
     coder = Coder(classifier=False) if no_classifier else Coder()
     if not no_classifier and coder.classifier is not None:
-        _err(f"coding with event-type model {coder.classifier.version}, which was trained on the "
+        note(f"coding with event-type model {coder.classifier.version}, which was trained on the "
              "dev gold halves: these figures are optimistic; see --cv K for honest ones")
     status = 0
     for path in gold:
         try:
             res = evaluate_file(path, coder)
         except GoldFileError as exc:
-            _err(str(exc))
+            note(str(exc))
             status = 2
             continue
         if as_json:
@@ -137,14 +123,17 @@ def eval_cmd(
     raise typer.Exit(status)
 
 
+# Columns of `detente events` output (jsonl: all of them, with the sentence and names).
 _COLUMNS = ("date", "source", "target", "code", "root", "quad_class", "goldstein", "plover",
             "modality", "place", "trigger", "asserted_by", "article_id", "sentence_index", "id")
+_JSONL_COLUMNS = _COLUMNS + ("sentence", "source_name", "target_name", "cited_sources")
+_TABLE_COLUMNS = ("date", "source", "target", "code", "modality", "place", "trigger", "sentence")
 
 
 @app.command("events")
 def events_cmd(
-    db: Optional[str] = typer.Option(None, "--db", help="store file (default $DETENTE_DB or ./detente.duckdb)"),
-    lake: Optional[str] = typer.Option(None, "--lake", help="read a Parquet lake folder (detente run) instead of the store"),
+    db: DbOption = None,
+    lake: LakeOption = None,
     actor: Optional[str] = typer.Option(None, "--actor", help="source or target code/country starts with this (RUS, RUSGOV)"),
     dyad: Optional[List[str]] = typer.Option(None, "--dyad", help="two actors, either direction: --dyad RUS --dyad PRK"),
     code: Optional[str] = typer.Option(None, "--code", help="CAMEO code or prefix (042, 04)"),
@@ -157,66 +146,30 @@ def events_cmd(
     fmt: str = typer.Option("table", "--format", help="table | csv | jsonl"),
     limit: int = typer.Option(50, "--limit", help="at most this many rows (0 = all)"),
 ) -> None:
-    """List stored events, newest first, with filters."""
+    """List stored events, newest first, with filters (as GET /api/events)."""
+    import duckdb
+
+    from ..events.query import EventFilters, list_events
     from ..records import MODALITIES
-    from ..scale import open_source
-    from ..store import StoreError
 
     if fmt not in ("table", "csv", "jsonl"):
-        _err(f"--format: expected table, csv or jsonl, got {fmt!r}")
-        raise typer.Exit(2)
+        fail(f"--format: expected table, csv or jsonl, got {fmt!r}")
     if modality and modality not in MODALITIES:
-        _err(f"--modality: expected one of {', '.join(MODALITIES)}, got {modality!r}")
-        raise typer.Exit(2)
+        fail(f"--modality: expected one of {', '.join(MODALITIES)}, got {modality!r}")
     if dyad and len(dyad) != 2:
-        _err("--dyad needs exactly two actors: --dyad RUS --dyad PRK")
-        raise typer.Exit(2)
-    where, params = [], []
-    if not with_actorless:
-        where.append("(source IS NOT NULL OR target IS NOT NULL)")
-    if actor:
-        where.append("(source LIKE ? OR target LIKE ? OR source_country = ? OR target_country = ?)")
-        a = actor.upper()
-        params += [a + "%", a + "%", a, a]
-    if dyad:
-        a, b = (d.upper() for d in dyad)
-        where.append("((coalesce(source_country, source) LIKE ? AND coalesce(target_country, target) LIKE ?) OR "
-                     "(coalesce(source_country, source) LIKE ? AND coalesce(target_country, target) LIKE ?))")
-        params += [a + "%", b + "%", b + "%", a + "%"]
-    if code:
-        where.append("code LIKE ?")
-        params.append(code + "%")
-    if root:
-        where.append("root = ?")
-        params.append(root.zfill(2))
-    if quad:
-        where.append("quad_class = ?")
-        params.append(quad)
-    if modality:
-        where.append("modality = ?")
-        params.append(modality)
-    if date_from:
-        where.append("date >= ?")
-        params.append(date_from)
-    if date_to:
-        # "2024-06" must include "2024-06-30": compare against the bound padded to its end
-        where.append("date <= ?")
-        params.append(date_to + "\uffff")
-    sql = ("SELECT date, source, target, code, root, quad_class, goldstein, plover, modality, place, "
-           "trigger, asserted_by, article_id, sentence_index, id, sentence, source_name, target_name, "
-           "cited_sources FROM events")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY date DESC NULLS LAST, article_id, sentence_index"
-    if limit > 0:
-        sql += " LIMIT ?"
-        params.append(limit)
-    try:
-        with open_source(db, lake) as store:
-            rows = store.query(sql, params)
-    except StoreError as exc:
-        _err(str(exc))
-        raise typer.Exit(2)
+        fail("--dyad needs exactly two actors: --dyad RUS --dyad PRK")
+    filters = EventFilters(
+        actor=actor.upper() if actor else None,
+        dyad=(dyad[0].upper(), dyad[1].upper()) if dyad else None,
+        code=code or None, root=root.zfill(2) if root else None, quad=quad,
+        modality=modality or None, start=_date_bound(date_from, "--from"),
+        end=_date_bound(date_to, "--to"), actorless=with_actorless)
+    with open_store(db, lake) as store:
+        try:
+            found = list_events(store.con, filters, limit if limit > 0 else None)
+        except duckdb.Error as exc:  # a lake file gone since it was listed, say
+            fail(f"{store.path}: {str(exc).splitlines()[0]}")
+    rows = [{c: r.get(c) for c in _JSONL_COLUMNS} for r in found]
     if fmt == "jsonl":
         for r in rows:
             typer.echo(json.dumps(r, ensure_ascii=False, default=str))
@@ -232,10 +185,20 @@ def events_cmd(
         from rich.table import Table
 
         table = Table(show_lines=False)
-        for c in ("date", "source", "target", "code", "modality", "place", "trigger", "sentence"):
+        for c in _TABLE_COLUMNS:
             table.add_column(c, overflow="fold", max_width=60 if c == "sentence" else None)
         for r in rows:
-            table.add_row(*[("" if r.get(c) is None else str(r.get(c))) for c in
-                            ("date", "source", "target", "code", "modality", "place", "trigger", "sentence")])
+            table.add_row(*[("" if r.get(c) is None else str(r.get(c))) for c in _TABLE_COLUMNS])
         Console().print(table)
-        _err(f"{len(rows)} event(s)")
+        note(f"{len(rows)} event(s)")
+
+
+def _date_bound(value: Optional[str], option: str):
+    from ..events.query import parse_date_bound
+
+    if not value:
+        return None
+    try:
+        return parse_date_bound(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")

@@ -7,14 +7,7 @@ from typing import List, Optional
 import typer
 
 from . import app
-
-DB_HELP = "Store file (default: $DETENTE_DB or ./detente.duckdb)."
-
-
-def _db(db: Optional[Path]) -> str:
-    from ..store import default_db_path
-
-    return str(db) if db else default_db_path()
+from .common import DB_HELP, db_path
 
 
 @app.command()
@@ -36,7 +29,7 @@ def ingest(
     from ..store import StoreError
 
     try:
-        report = run(paths, _db(db), code=not no_code, strict=strict, quiet=quiet,
+        report = run(paths, db_path(db), code=not no_code, strict=strict, quiet=quiet,
                      batch_size=batch_size)
     except StoreError as exc:
         typer.echo(str(exc), err=True)
@@ -65,7 +58,7 @@ def stats(db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
 
     from ..store import Store, StoreError
 
-    path = _db(db)
+    path = db_path(db)
     if not Path(path).exists():
         typer.echo(f"{path}: no such store (run `detente ingest` first)", err=True)
         raise typer.Exit(1)

@@ -9,30 +9,9 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from .common import DbOption, LakeOption, fail, open_store
 
 FORMATS = ("table", "csv", "json")
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _open(db: Optional[str], read_only: bool, lake: Optional[str] = None):
-    from ..store import Store, StoreError, default_db_path
-
-    try:
-        if lake:
-            from ..scale import open_source, stale_note
-
-            source = open_source(db, lake)
-            note = stale_note(source)
-            if note:
-                typer.echo(note, err=True)
-            return source
-        return Store(db or default_db_path(), read_only=read_only)
-    except StoreError as exc:
-        _fail(str(exc))
 
 
 def _country(text: str, what: str) -> str:
@@ -42,13 +21,12 @@ def _country(text: str, what: str) -> str:
     try:
         return resolve_country(text)
     except RelationsError as exc:
-        _fail(f"{what}: {exc}")
-    raise AssertionError  # unreachable: _fail exits
+        fail(f"{what}: {exc}")
 
 
 def _check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        _fail(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        fail(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     return fmt
 
 
@@ -94,15 +72,15 @@ def dyad(
     shifts: bool = typer.Option(False, "--shifts", help="Also list change points (warming/cooling)."),
     top: int = typer.Option(3, "--top", help="Top events kept per period (csv/json)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
-    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
+    db: DbOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """A dyad's events per period: quad classes, Goldstein, net cooperation, top events."""
     from ..relations import RelationsError, dyad_series, find_shifts, series_rows
 
     _check_format(fmt)
     ca, cb = _country(a, "A"), _country(b, "B")
-    store = _open(db, read_only=True, lake=lake)
+    store = open_store(db, lake)
     try:
         _warn_unmerged(store, reports)
         periods = dyad_series(store, ca, cb, date_from, date_to, freq=freq, directed=directed,
@@ -111,7 +89,7 @@ def dyad(
                               articles=fmt == "json")
         found = find_shifts(periods) if shifts else []
     except RelationsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         store.close()
     for p in periods:
@@ -189,8 +167,8 @@ def align(
     k: int = typer.Option(5, "-k", "--top", help="Partners listed on each side."),
     reports: bool = typer.Option(False, "--reports", help="Count reports, not merged events."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
-    lake: Optional[str] = typer.Option(None, "--lake", help="Parquet lake folder (detente run) instead of the store."),
+    db: DbOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """A country's closest and most hostile partners in a period, with the evidence."""
     from ..relations import RelationsError
@@ -198,13 +176,13 @@ def align(
 
     _check_format(fmt)
     code = _country(country, "COUNTRY")
-    store = _open(db, read_only=True, lake=lake)
+    store = open_store(db, lake)
     try:
         _warn_unmerged(store, reports)
         result = align_api(store, code, date_from, date_to, k=k, reports=reports,
                            articles=fmt == "json")
     except RelationsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         store.close()
     if fmt == "json":
@@ -246,17 +224,17 @@ def align(
 @app.command()
 def merge(
     full: bool = typer.Option(False, "--full", help="Re-merge every report, not just new ones."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
+    db: DbOption = None,
 ) -> None:
     """Merge reports of one real-world event into merged events (incremental)."""
     from ..relations import merge_events
     from ..store import StoreError
 
-    store = _open(db, read_only=False)
+    store = open_store(db, write=True)
     try:
         report = merge_events(store, full=full)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         store.close()
     typer.echo(str(report))

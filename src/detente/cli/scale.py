@@ -8,15 +8,11 @@ from typing import List, Optional
 import typer
 
 from . import app
+from .common import db_path, fail
 
 lake_app = typer.Typer(help="The Parquet event lake: compact, finalize, export/import, info.",
                        no_args_is_help=True)
 app.add_typer(lake_app, name="lake")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @app.command("run")
@@ -47,7 +43,7 @@ def run_cmd(
     from ..scale.work import PartitionResult
 
     if scheduler and workers is not None:
-        _fail("give --scheduler or --workers, not both")
+        fail("give --scheduler or --workers, not both")
 
     def on_partition(r: PartitionResult) -> None:
         if not quiet:
@@ -64,16 +60,16 @@ def run_cmd(
                      code=not no_code, finalize=not no_finalize,
                      on_partition=on_partition, on_problem=on_problem)
     except LakeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"{lake}: {exc.strerror or exc}")
+        fail(f"{lake}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         typer.echo("interrupted: committed partitions are kept; run the same command again to "
                    "continue", err=True)
         raise typer.Exit(130)
     typer.echo(report.summary())
     if report.error:
-        _fail(f"stopped: {report.error}; committed partitions are kept, run again to continue", 1)
+        fail(f"stopped: {report.error}; committed partitions are kept, run again to continue", 1)
     if not report.partitions and report.failed:
         raise typer.Exit(1)
 
@@ -90,7 +86,7 @@ def compact_cmd(
     try:
         report = compact(lake, target_bytes=target_mb << 20)
     except LakeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(report.summary())
 
 
@@ -108,7 +104,7 @@ def finalize_cmd(
         with opened.locked("detente lake finalize"):
             report = finalize(opened, force=force)
     except LakeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(report.summary())
 
 
@@ -121,13 +117,13 @@ def export_cmd(
     """Write the DuckDB store as a Parquet lake."""
     from ..scale.layout import LakeError
     from ..scale.maintenance import export_store
-    from ..store import StoreError, default_db_path
+    from ..store import StoreError
 
-    path = str(db) if db else default_db_path()
+    path = db_path(db)
     try:
         report = export_store(path, lake)
     except (LakeError, StoreError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(report.summary("exported", str(lake)))
 
 
@@ -140,13 +136,13 @@ def import_cmd(
     """Load a Parquet lake into the DuckDB store."""
     from ..scale.layout import LakeError
     from ..scale.maintenance import import_lake
-    from ..store import StoreError, default_db_path
+    from ..store import StoreError
 
-    path = str(db) if db else default_db_path()
+    path = db_path(db)
     try:
         report = import_lake(lake, path)
     except (LakeError, StoreError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(report.summary("imported", path))
 
 
@@ -162,7 +158,7 @@ def info_cmd(
     try:
         info = lake_info(lake)
     except LakeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return

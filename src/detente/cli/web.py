@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import app
+from .common import DbOption, db_path, fail
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -21,16 +22,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
-    db: Optional[str] = typer.Option(None, "--db", help="Store file (default $DETENTE_DB or ./detente.duckdb)."),
+    db: DbOption = None,
     lake: Optional[str] = typer.Option(None, "--lake", help="Serve a Parquet lake folder (detente run), read-only."),
     read_only: bool = typer.Option(False, "--read-only", help="Open the store read-only: no write endpoints."),
     insecure_dev: bool = typer.Option(False, "--insecure-dev", help="Allow writes without DETENTE_TOKEN "
@@ -48,15 +44,15 @@ def serve(
     'Authorization: Bearer $DETENTE_TOKEN' (16+ characters); without a token use --read-only."""
     import uvicorn
 
-    from ..store import StoreError, default_db_path
+    from ..store import StoreError
     from ..web import ConfigError, WebConfig, create_app
 
     token = os.environ.get("DETENTE_TOKEN") or None
     if insecure_dev and token is None and not _is_loopback(host):
-        _fail(f"--insecure-dev opens writes to anyone who can reach {host}: use it on a loopback "
+        fail(f"--insecure-dev opens writes to anyone who can reach {host}: use it on a loopback "
               "host (127.0.0.1) only, or set DETENTE_TOKEN")
     if lake and db:
-        _fail("give --db or --lake, not both")
+        fail("give --db or --lake, not both")
     if allowed_host:
         hosts = tuple(allowed_host)
     elif _is_loopback(host) and ":" not in host:
@@ -64,7 +60,7 @@ def serve(
         hosts = ("127.0.0.1", "localhost")
     else:
         hosts = ()
-    config = WebConfig(db=lake or db or default_db_path(), read_only=read_only or bool(lake),
+    config = WebConfig(db=lake or db_path(db), read_only=read_only or bool(lake),
                        token=token, insecure_dev=insecure_dev,
                        max_body=int(max_body_mb * 1024 * 1024),
                        cors_origins=tuple(cors_origin or ()), readers=readers, lake=lake,
@@ -72,7 +68,7 @@ def serve(
     try:
         web_app = create_app(config)
     except (ConfigError, StoreError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     mode = ("read-only" if config.read_only else
             "writable, open writes (--insecure-dev)" if token is None else
             "writable: POST /api/ingest needs the bearer token")

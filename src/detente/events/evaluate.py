@@ -21,11 +21,12 @@ report the same numbers for the same predictions:
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
+
+from ..io import read_jsonl
 
 
 _PENTA_ROOTS = {"01": 0, "02": 0, "03": 1, "04": 1, "05": 1, "06": 2, "07": 2, "08": 2,
@@ -50,21 +51,12 @@ def _triple(ev: dict) -> tuple[Optional[str], Optional[str], str]:
 
 
 def load_gold(path: str | Path) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise GoldFileError(f"{path}: no such file")
+    """The gold records of one file; :class:`GoldFileError` names the file and line at fault."""
     records = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GoldFileError(f"{path}:{n}: not JSON ({exc.msg})") from None
-            if not isinstance(rec, dict) or "id" not in rec or not isinstance(rec.get("text"), str):
-                raise GoldFileError(f"{path}:{n}: a gold record needs an \"id\" and a \"text\"")
-            records.append(rec)
+    for n, rec in read_jsonl(path, error=GoldFileError):
+        if "id" not in rec or not isinstance(rec.get("text"), str):
+            raise GoldFileError(f"{path}:{n}: a gold record needs an \"id\" and a \"text\"")
+        records.append(rec)
     return records
 
 

@@ -32,7 +32,6 @@ figures and the same model.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
+from ..io import read_jsonl
 from .cameo import is_code, penta_class, root_of
 from .classifier import MODEL_PATH, EventTypeClassifier, combine_hierarchical, featurize
 
@@ -69,19 +69,10 @@ class Example:
 
 # -- data -----------------------------------------------------------------------------------
 def _read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
-    if not path.exists():
-        raise TrainingDataError(f"{path}: training file not found")
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TrainingDataError(f"{path}:{n}: not JSON ({exc.msg})") from None
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise TrainingDataError(f'{path}:{n}: record has no "text" string')
-            yield n, rec
+    for n, rec in read_jsonl(path, error=TrainingDataError, missing="training file not found"):
+        if not isinstance(rec.get("text"), str):
+            raise TrainingDataError(f'{path}:{n}: record has no "text" string')
+        yield n, rec
 
 
 def load_gold(gold_dir: Path) -> list[Example]:
@@ -110,23 +101,14 @@ def load_codebook(codebook_dir: Path) -> list[Example]:
     """One example per CAMEO code name and per description (never the manual's examples)."""
     path = Path(codebook_dir) / CODEBOOK_FILE
     out: list[Example] = []
-    if not path.exists():
-        raise TrainingDataError(f"{path}: codebook not found")
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TrainingDataError(f"{path}:{n}: not JSON ({exc.msg})") from None
-            code = str(rec.get("code") or "")
-            if not is_code(code):
-                continue  # section headers and codes CAMEO later dropped
-            for key in ("name", "description"):
-                text = rec.get(key)
-                if isinstance(text, str) and text.strip():
-                    out.append(Example(text.strip(), penta_class(code), root_of(code), "codebook"))
+    for _, rec in read_jsonl(path, error=TrainingDataError, missing="codebook not found"):
+        code = str(rec.get("code") or "")
+        if not is_code(code):
+            continue  # section headers and codes CAMEO later dropped
+        for key in ("name", "description"):
+            text = rec.get(key)
+            if isinstance(text, str) and text.strip():
+                out.append(Example(text.strip(), penta_class(code), root_of(code), "codebook"))
     return out
 
 
@@ -140,12 +122,10 @@ def unseen_manual_examples(codebook_dir: Path, gold: list[Example]) -> list[str]
 
     path = Path(codebook_dir) / CODEBOOK_FILE
     examples = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                for ex in json.loads(line).get("examples") or []:
-                    if isinstance(ex, dict) and isinstance(ex.get("text"), str):
-                        examples.append(ex["text"])
+    for _, rec in read_jsonl(path, error=TrainingDataError, missing="codebook not found"):
+        for ex in rec.get("examples") or []:
+            if isinstance(ex, dict) and isinstance(ex.get("text"), str):
+                examples.append(ex["text"])
     dev = [e.text for e in gold if e.origin == "cameo-manual"]
     if not examples or not dev:
         return examples

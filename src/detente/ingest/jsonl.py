@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Iterator, Optional
 
+from ..io import json_object
 from ..records import Document
 from .clean import clean_text
 from .dates import normalize_date
@@ -93,6 +94,16 @@ def record_to_document(obj: dict[str, Any], where: str, source_path: str,
         lang=_as_text(values.get("lang")), extra=extra)
 
 
+def line_to_document(raw_line: bytes, encoding: str, where: str,
+                     source_path: str) -> Document | Problem:
+    """One JSON Lines line to a Document, or a problem naming ``where`` (``file:line``)."""
+    try:
+        obj = json_object(raw_line.decode(encoding, errors="replace"))
+    except ValueError as exc:
+        return problem(where, str(exc))
+    return record_to_document(obj, where, source_path)
+
+
 class _LineProblems:
     """Reports the first bad lines of a file one by one, then sums up the rest."""
 
@@ -134,21 +145,8 @@ def read_jsonl(source: Source) -> Iterator[Document | Problem]:
             for lineno, raw_line in enumerate(fh, 1):
                 if not raw_line.strip():
                     continue
-                where = f"{source.name}:{lineno}"
-                try:
-                    obj = json.loads(raw_line.decode(encoding, errors="replace"))
-                except ValueError as exc:
-                    p = bad.add(problem(where, f"invalid JSON ({getattr(exc, 'msg', exc)}, "
-                                               f"column {getattr(exc, 'colno', '?')})"))
-                    if p:
-                        yield p
-                    continue
-                if not isinstance(obj, dict):
-                    p = bad.add(problem(where, f"not a JSON object (a {type(obj).__name__})"))
-                    if p:
-                        yield p
-                    continue
-                item = record_to_document(obj, where, source.name)
+                item = line_to_document(raw_line, encoding, f"{source.name}:{lineno}",
+                                        source.name)
                 if isinstance(item, Problem):
                     if item.kind == "failed":
                         item = bad.add(item)

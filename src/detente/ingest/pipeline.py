@@ -19,22 +19,21 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 import numpy as np
 import pyarrow as pa
 
 from ..records import Document, Event, IngestProblem
 from ..store import Store, default_db_path
-from ..store.db import to_json
-from .clean import remove_repeated_lines
-from .dates import to_timestamp
-from .htmlpage import host_of
 from .inputs import PathLike, iter_documents, total_size
 from .neardup import NUM_PERM, NearDupIndex, signature
 from .progress import Display
 from .source import problem
+from .steps import (CodeItem, ProblemTally, article_fields, code_articles, source_fields,
+                    strip_outlet_templates)
 
 # Documents read before template-line removal and writing; also the "batch" within which
 # repeated lines of one outlet are judged.
@@ -42,7 +41,7 @@ WINDOW = 1000
 
 
 @dataclass
-class IngestReport:
+class IngestReport(ProblemTally):
     """What one ingest did.  Documents are counted once each: ``ingested`` (new, unique),
     ``near_duplicate`` (new, linked to an earlier article), ``duplicate`` (already stored),
     ``skipped`` (read but not an article: empty, non-HTML archive records, ...); ``failed``
@@ -86,14 +85,6 @@ class IngestReport:
             return True
         return self.failed == 0 and self.skipped > 0
 
-    def add_problem(self, p: IngestProblem) -> None:
-        self.problems.append(p)
-        n = getattr(p, "count", 1)
-        if p.kind == "failed":
-            self.failed += n
-        else:
-            self.skipped += n
-
     def summary(self) -> str:
         parts = [f"{self.ingested:,} ingested", f"{self.duplicate:,} duplicate",
                  f"{self.near_duplicate:,} near-duplicate", f"{self.skipped:,} skipped",
@@ -109,6 +100,18 @@ def _settle(con) -> None:
     """Finish any half-read result on the connection: DuckDB 2 refuses register()/sql() while
     an execute() result (e.g. the store's own fetchone() queries) is still open."""
     con.complete()
+
+
+@contextmanager
+def _registered(con, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to SQL on ``con`` as ``name`` for the duration of the block: batch
+    lookups and inserts join against it instead of running a query per row."""
+    _settle(con)
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 class _CoderUnavailable(RuntimeError):
@@ -183,21 +186,10 @@ class _Ingestor:
         if not docs:
             return
         marks = marks or [0] * len(docs)
-        groups = [d.outlet or host_of(d.url) for d in docs]
-        texts = remove_repeated_lines([d.text for d in docs], groups)
-        kept: list[Document] = []
-        kept_marks: list[int] = []
-        for doc, text, mark in zip(docs, texts, marks):
-            if not text.strip():
-                where = f" {doc.url}" if doc.url else ""
-                p = problem(doc.source_path or "?", f"article{where} has no text left after "
-                            "removing lines its outlet repeats in other articles", kind="skipped")
-                self.report.add_problem(p)
-                self.display.problem(p)
-                continue
-            doc.text = text
-            kept.append(doc)
-            kept_marks.append(mark)
+        keep, problems = strip_outlet_templates(docs)
+        self._problems(problems)
+        kept = [docs[i] for i in keep]
+        kept_marks = [marks[i] for i in keep]
         for start in range(0, len(kept), self.batch_size):
             self.write_batch(kept[start:start + self.batch_size])
             self.display.written_upto(kept_marks[min(start + self.batch_size, len(kept)) - 1])
@@ -207,14 +199,12 @@ class _Ingestor:
         existing = self._existing(ids)
         articles: list[dict[str, Any]] = []
         sources: list[dict[str, Any]] = []
-        to_code: list[tuple[str, str, Optional[str]]] = []
+        to_code: list[CodeItem] = []
         recheck_coding: list[str] = []
         batch_ids: set[str] = set()
         counts = {"ingested": 0, "near_duplicate": 0, "duplicate": 0}
         for doc, aid in zip(docs, ids):
-            sources.append({"article_id": aid, "outlet": doc.outlet, "url": doc.url,
-                            "title": doc.title, "date": doc.date, "source_id": doc.source_id,
-                            "source_path": doc.source_path, "seq": len(sources)})
+            sources.append({**source_fields(doc, aid), "seq": len(sources)})
             if aid in existing or aid in batch_ids:
                 counts["duplicate"] += 1
                 if aid in existing and existing[aid] == aid:
@@ -228,7 +218,7 @@ class _Ingestor:
             counts["near_duplicate" if match else "ingested"] += 1
             if sig is not None:
                 self.index.add(aid, sig, canonical)
-            articles.append(self._article_row(doc, aid, canonical, sig))
+            articles.append({**article_fields(doc, aid, sig), "canonical_id": canonical})
             if canonical == aid:
                 to_code.append((aid, doc.text, doc.date))
         paths = {aid: doc.source_path for doc, aid in zip(docs, ids)}
@@ -253,19 +243,19 @@ class _Ingestor:
 
     def _existing(self, ids: list[str]) -> dict[str, str]:
         """Stored ids among ``ids`` -> their canonical id."""
-        table = pa.table({"id": pa.array(ids, pa.string())})
         con = self.store.con
-        _settle(con)
-        con.register("_ingest_ids", table)
-        try:
+        with _registered(con, "_ingest_ids", pa.table({"id": pa.array(ids, pa.string())})):
             rows = con.execute(
                 "SELECT a.id, a.canonical_id FROM articles a JOIN _ingest_ids b ON a.id = b.id"
             ).fetchall()
-        finally:
-            con.unregister("_ingest_ids")
         return {r[0]: r[1] or r[0] for r in rows}
 
-    def _code(self, items: list[tuple[str, str, Optional[str]]], recheck: list[str],
+    def _problems(self, problems: list[IngestProblem]) -> None:
+        for p in problems:
+            self.report.add_problem(p)
+            self.display.problem(p)
+
+    def _code(self, items: list[CodeItem], recheck: list[str],
               paths: dict[str, Optional[str]]) -> list[tuple[str, list[Event]]]:
         if not self.code or not (items or recheck):
             return []
@@ -277,47 +267,17 @@ class _Ingestor:
             version = getattr(coder, "version", "unknown")
             table = pa.table({"id": pa.array(sorted(set(recheck)), pa.string())})
             con = self.store.con
-            _settle(con)
-            con.register("_ingest_recheck", table)
-            try:
+            with _registered(con, "_ingest_recheck", table):
                 rows = con.execute(
                     "SELECT a.id, a.text, a.date FROM articles a JOIN _ingest_recheck r "
                     "ON a.id = r.id LEFT JOIN coded_articles c ON c.article_id = a.id "
                     "WHERE c.article_id IS NULL OR c.coder_version IS DISTINCT FROM ?",
                     [version]).fetchall()
-            finally:
-                con.unregister("_ingest_recheck")
             items = items + [(r[0], r[1], r[2]) for r in rows]
-        if not items:
-            return []
-        try:
-            return list(coder.code_many(items))
-        except Exception:  # noqa: BLE001 - find the article at fault, code the others
-            pass
-        coded: list[tuple[str, list[Event]]] = []
-        for item in items:
-            try:
-                coded.extend(coder.code_many([item]))
-            except Exception as exc:  # noqa: BLE001
-                # The article is stored uncoded (no coded_articles row): a later run retries.
-                note = problem(paths.get(item[0]) or item[0], f"events not coded for article "
-                               f"{item[0]} ({type(exc).__name__}: {exc})", kind="skipped", count=0)
-                self.report.add_problem(note)
-                self.display.problem(note)
+        # An article that fails is stored uncoded (no coded_articles row): a later run retries.
+        coded, problems = code_articles(coder, items, paths)
+        self._problems(problems)
         return coded
-
-    @staticmethod
-    def _article_row(doc: Document, aid: str, canonical: str,
-                     sig: Optional[np.ndarray]) -> dict[str, Any]:
-        return {
-            "id": aid, "title": doc.title, "text": doc.text, "date": doc.date,
-            "published": to_timestamp(doc.date), "outlet": doc.outlet, "url": doc.url,
-            "author": doc.author, "source_id": doc.source_id, "source_path": doc.source_path,
-            "source_format": doc.source_format, "lang": doc.lang,
-            "extra": to_json(doc.extra) if doc.extra else None, "canonical_id": canonical,
-            "minhash": sig.astype(np.uint64).tolist() if sig is not None else None,
-            "n_chars": len(doc.text),
-        }
 
     _ARTICLE_SCHEMA = pa.schema([
         ("id", pa.string()), ("title", pa.string()), ("text", pa.string()), ("date", pa.string()),
@@ -340,13 +300,9 @@ class _Ingestor:
         cols = [f.name for f in self._ARTICLE_SCHEMA]
         select = ", ".join("extra::JSON" if c == "extra" else c for c in cols)
         con = self.store.con
-        _settle(con)
-        con.register("_ingest_articles", table)
-        try:
+        with _registered(con, "_ingest_articles", table):
             con.execute(f"INSERT INTO articles ({', '.join(cols)}) "
                         f"SELECT {select} FROM _ingest_articles").fetchall()
-        finally:
-            con.unregister("_ingest_articles")
 
     def _insert_sources(self, rows: list[dict[str, Any]]) -> int:
         """Provenance rows not already stored (same article, outlet, URL and source id)."""
@@ -354,10 +310,8 @@ class _Ingestor:
             return 0
         table = pa.Table.from_pylist(rows, schema=self._SOURCE_SCHEMA)
         con = self.store.con
-        _settle(con)
-        con.register("_ingest_sources", table)
         key = ("coalesce({t}.outlet, ''), coalesce({t}.url, ''), coalesce({t}.source_id, '')")
-        try:
+        with _registered(con, "_ingest_sources", table):
             inserted = con.execute(f"""
                 INSERT INTO article_sources (article_id, outlet, url, title, date, source_id,
                                              source_path)
@@ -370,8 +324,6 @@ class _Ingestor:
                     WHERE s.article_id = n.article_id
                       AND ({key.format(t='s')}) = ({key.format(t='n')}))
                 ORDER BY seq""").fetchall()
-        finally:
-            con.unregister("_ingest_sources")
         return int(inserted[0][0]) if inserted else 0
 
 

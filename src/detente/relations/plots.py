@@ -329,7 +329,7 @@ def has_merged(source: Any) -> bool:
     reports otherwise (a freshly ingested store)."""
     con = getattr(source, "con", source)
     try:
-        return bool(con.execute("SELECT count(*) FROM merged_events").fetchone()[0])
+        return bool(con.execute("SELECT count(*) FROM merged_events").fetchall()[0][0])
     except Exception:  # no such table on a Parquet-lake connection: count reports
         return False
 

@@ -71,7 +71,7 @@ def reactions(source: Source, a: str, b: str, start: Any = None, end: Any = None
     sp, tp = party_sql("source"), party_sql("target")
     cand_conds = [f"event_day IS NOT NULL", f"modality IN {lit_list(mods)}",
                   f"{tp} IN {lit_list((a, b))}", f"{sp} NOT IN {lit_list((a, b))}",
-                  f"{sp} IS NOT NULL"]
+                  f"{sp} IS NOT NULL", f"coalesce(left(source, 3), '') NOT IN {lit_list((a, b))}"]
     if start_d:
         cand_conds.append(f"event_day >= {lit(start_d - dt.timedelta(days=window))}")
     if end_d:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from ..ingest.inputs import PathLike
+from ..ingest.steps import ProblemTally
 from ..records import Document, IngestProblem
 from .derive import FinalizeReport, finalize as finalize_lake
 from .layout import Lake, LakeError
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class RunReport:
+class RunReport(ProblemTally):
     """What one run did.  ``committed`` partitions were written by this run, ``already``
     ones were found committed by an earlier (killed, or earlier-day) run and skipped."""
 
@@ -68,14 +69,6 @@ class RunReport:
     def documents_per_cpu_second(self) -> float:
         return self.documents / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
 
-    def add_problem(self, p: IngestProblem) -> None:
-        self.problems.append(p)
-        n = getattr(p, "count", 1)
-        if p.kind == "failed":
-            self.failed += n
-        else:
-            self.skipped += n
-
     def add(self, r: PartitionResult) -> None:
         if r.skipped:
             self.already += 1
@@ -86,8 +79,7 @@ class RunReport:
         self.events += r.events
         self.cpu_seconds += r.cpu_seconds
         self.peak_rss[r.pid] = max(self.peak_rss.get(r.pid, 0), r.peak_rss)
-        for p in r.problems:
-            self.add_problem(p)
+        self.add_problems(r.problems)
 
     def summary(self) -> str:
         line = (f"{self.committed:,} partitions committed, {self.already:,} already in the lake"
@@ -243,15 +235,34 @@ class _InFlight:
     spec: PartitionSpec
     data: Any  # future of the scattered payload
     attempt: int = 0
+    worker: Optional[str] = None  # where the payload (hence the task) went
 
 
-def _scatter(client, payload: Any) -> Any:
-    """One future for ``payload`` on some worker; retried when the chosen worker dies while
-    receiving it (the nanny restarts it, another takes the data)."""
+def _least_busy(client, inflight: Iterable["_InFlight"]) -> Optional[str]:
+    """The worker with the fewest partitions in flight (None: let Dask choose)."""
+    workers = sorted(client.scheduler_info().get("workers", {}))
+    if not workers:
+        return None
+    busy = {w: 0 for w in workers}
+    for item in inflight:
+        if item.worker in busy:
+            busy[item.worker] += 1
+    return min(workers, key=busy.__getitem__)
+
+
+def _scatter(client, payload: Any, inflight: Iterable["_InFlight"] = ()) -> tuple[Any, Optional[str]]:
+    """One future for ``payload`` on the least busy worker, and that worker; retried when the
+    chosen worker dies while receiving it (the nanny restarts it, another takes the data).
+
+    The worker is chosen here, not left to Dask: a task runs where its data is, and a plain
+    scatter places data without regard to the queue behind it, which can leave two partitions
+    waiting on one worker while another idles."""
     for attempt in range(MAX_RESENDS + 1):
+        worker = _least_busy(client, list(inflight))
         try:
-            (data,) = client.scatter([payload], hash=False)  # one future, whatever the payload
-            return data
+            (data,) = client.scatter([payload], hash=False,  # one future, whatever the payload
+                                     workers=[worker] if worker else None)
+            return data, worker
         except OSError:  # distributed's CommClosedError: the worker went away mid-transfer
             if attempt == MAX_RESENDS:
                 raise
@@ -284,7 +295,7 @@ def _submit_all(client, specs: Iterator[PartitionSpec], lake: str, task: dict[st
 
     def send(item: _InFlight) -> None:
         key = f"detente-partition-{item.spec.key}" + (f"-{item.attempt}" if item.attempt else "")
-        item.data = _scatter(client, item.spec.payload)
+        item.data, item.worker = _scatter(client, item.spec.payload, inflight.values())
         light = replace(item.spec, payload=None)
         inflight[key] = item
         pending.add(client.submit(process_partition, light, lake, payload=item.data, key=key,

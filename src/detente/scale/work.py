@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import json
 import os
 import resource
 import time
@@ -22,19 +21,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timezone
 from typing import Any, Callable, Optional, Union
 
-import numpy as np
 import pyarrow as pa
 
-from ..ingest.clean import remove_repeated_lines
-from ..ingest.dates import to_timestamp
-from ..ingest.htmlpage import host_of
 from ..ingest.inputs import read_source
-from ..ingest.jsonl import record_to_document
+from ..ingest.jsonl import line_to_document
 from ..ingest.neardup import signature
 from ..ingest.source import Problem, Source, problem
+from ..ingest.steps import article_fields, code_articles, source_fields, strip_outlet_templates
 from ..records import Document, Event, IngestProblem
 from ..store import Store
-from ..store.db import to_json
 from .layout import (ARTICLE_SCHEMA, EVENT_SCHEMA, SOURCE_SCHEMA, UNKNOWN_MONTH, Lake,
                      table_file)
 from .plan import PartitionSpec, spec_source
@@ -138,17 +133,7 @@ def read_partition(spec: PartitionSpec) -> tuple[list[tuple[str, Document]], lis
     if spec.kind == "jsonl":
         encoding, lines = spec.payload
         for lineno, raw in lines:
-            at = f"{spec.source}:{lineno}"
-            try:
-                obj = json.loads(raw.decode(encoding, errors="replace"))
-            except ValueError as exc:
-                problems.append(problem(at, f"invalid JSON ({getattr(exc, 'msg', exc)}, column "
-                                            f"{getattr(exc, 'colno', '?')})"))
-                continue
-            if not isinstance(obj, dict):
-                problems.append(problem(at, f"not a JSON object (a {type(obj).__name__})"))
-                continue
-            item = record_to_document(obj, at, spec.source)
+            item = line_to_document(raw, encoding, f"{spec.source}:{lineno}", spec.source)
             if isinstance(item, Problem):
                 problems.append(item)
             else:
@@ -192,42 +177,8 @@ def _guarded(items, name: str):
 def clean_partition(docs: list[tuple[str, Document]]) -> tuple[list[tuple[str, Document]], list[IngestProblem]]:
     """Remove each outlet's template lines within the partition (as ingest does within its
     window); a document left with no text is reported and dropped."""
-    groups = [d.outlet or host_of(d.url) for _, d in docs]
-    texts = remove_repeated_lines([d.text for _, d in docs], groups)
-    kept: list[tuple[str, Document]] = []
-    problems: list[IngestProblem] = []
-    for (origin, doc), text in zip(docs, texts):
-        if not text.strip():
-            where = f" {doc.url}" if doc.url else ""
-            problems.append(problem(doc.source_path or "?", f"article{where} has no text left "
-                                    "after removing lines its outlet repeats in other articles",
-                                    kind="skipped"))
-            continue
-        doc.text = text
-        kept.append((origin, doc))
-    return kept, problems
-
-
-def code_articles(coder: Any, items: list[tuple[str, str, Optional[str]]],
-                  paths: dict[str, Optional[str]]) -> tuple[dict[str, list[Event]], list[IngestProblem]]:
-    """Events per article id.  A failing batch is retried article by article so one bad
-    article costs only itself (it stays uncoded: ``coder_version`` NULL)."""
-    if not items:
-        return {}, []
-    try:
-        return dict(coder.code_many(items)), []
-    except Exception:  # noqa: BLE001 - find the article at fault
-        pass
-    coded: dict[str, list[Event]] = {}
-    problems: list[IngestProblem] = []
-    for item in items:
-        try:
-            coded.update(coder.code_many([item]))
-        except Exception as exc:  # noqa: BLE001
-            problems.append(problem(paths.get(item[0]) or item[0], f"events not coded for "
-                                    f"article {item[0]} ({type(exc).__name__}: {exc})",
-                                    kind="skipped", count=0))
-    return coded, problems
+    keep, problems = strip_outlet_templates([doc for _, doc in docs])
+    return [docs[i] for i in keep], problems
 
 
 # -- rows ------------------------------------------------------------------------------------
@@ -246,27 +197,16 @@ def build_tables(key: str, docs: list[tuple[str, Document]], coded: dict[str, li
     n_articles = n_events = 0
     for origin, doc in docs:
         aid = doc.id
-        sources.append({"article_id": aid, "outlet": doc.outlet, "url": doc.url,
-                        "title": doc.title, "date": doc.date, "source_id": doc.source_id,
-                        "source_path": doc.source_path, "origin": origin, "part": key})
+        sources.append({**source_fields(doc, aid), "origin": origin, "part": key})
         if aid in seen:
             continue
         seen.add(aid)
-        published = to_timestamp(doc.date)
-        sig = signature(doc.text)
         evs = coded.get(aid)
-        version = coder_version if evs is not None else None
-        articles.setdefault(_month_of_timestamp(published), []).append({
-            "id": aid, "title": doc.title, "text": doc.text, "date": doc.date,
-            "published": published, "outlet": doc.outlet, "url": doc.url, "author": doc.author,
-            "source_id": doc.source_id, "source_path": doc.source_path,
-            "source_format": doc.source_format, "lang": doc.lang,
-            "extra": to_json(doc.extra) if doc.extra else None,
-            "minhash": sig.astype(np.uint64).tolist() if sig is not None else None,
-            "n_chars": len(doc.text), "coder_version": version,
-            "n_events": len(evs) if evs is not None else None,
-            "origin": origin, "part": key,
-        })
+        article = {**article_fields(doc, aid, signature(doc.text)),
+                   "coder_version": coder_version if evs is not None else None,
+                   "n_events": len(evs) if evs is not None else None,
+                   "origin": origin, "part": key}
+        articles.setdefault(_month_of_timestamp(article["published"]), []).append(article)
         n_articles += 1
         for ev in evs or ():
             row = Store.event_row(ev, coder_version or "unknown") + (key,)
@@ -319,7 +259,8 @@ def process_partition(spec: PartitionSpec, lake_path: str, *, code: bool = True,
             if aid not in unique:
                 unique[aid] = (aid, doc.text, doc.date)
                 paths[aid] = doc.source_path
-        coded, more = code_articles(engine, list(unique.values()), paths)
+        found, more = code_articles(engine, list(unique.values()), paths)
+        coded = dict(found)
         problems += more
     tables, rows = build_tables(spec.key, docs, coded, version)
     lake.commit(spec.key, spec.fingerprint, tables, rows=rows,

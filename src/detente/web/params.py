@@ -7,15 +7,13 @@ not for safety.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..events.query import DateBound, parse_date_bound
 from ..records import MODALITIES
 from .errors import bad
 
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 _ACTOR = re.compile(r"[A-Z-]{3}[A-Z0-9]{0,12}")
 # Non-state CAMEO actor families (no country part): IGOs, NGOs, multinationals, militant
@@ -25,41 +23,13 @@ _NON_STATE = ("IGO", "NGO", "MNC", "IMG", "UIS", "REG", "---")
 MAX_TEXT = 200  # longest free-text filter (search words, outlet names)
 
 
-@dataclass(frozen=True)
-class DateBound:
-    """A date as typed (``2024``, ``2024-06``, ``2024-06-19``) and the days it covers."""
-
-    text: str
-    first: dt.date
-    after: dt.date  # first day after the period the text names
-
-    @property
-    def last(self) -> dt.date:
-        return self.after - dt.timedelta(days=1)
-
-
 def date_bound(value: Optional[str], field: str) -> Optional[DateBound]:
     if value is None or value == "":
         return None
-    text = value.strip()
-    m = _DATE.fullmatch(text)
-    hint = "is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"
-    if not m:
-        raise bad(field, f"{value[:40]!r} {hint}")
-    year, month, day = int(m.group(1)), m.group(2), m.group(3)
     try:
-        if day:
-            first = dt.date(year, int(month), int(day))
-            after = first + dt.timedelta(days=1)
-        elif month:
-            first = dt.date(year, int(month), 1)
-            after = dt.date(year + first.month // 12, first.month % 12 + 1, 1)
-        else:
-            first = dt.date(year, 1, 1)
-            after = dt.date(year + 1, 1, 1)
-    except (ValueError, OverflowError):
-        raise bad(field, f"{text!r} {hint}") from None
-    return DateBound(text, first, after)
+        return parse_date_bound(value)
+    except ValueError as exc:
+        raise bad(field, str(exc)) from None
 
 
 def date_range(start: Optional[str], end: Optional[str], start_field: str = "from",

@@ -1,4 +1,5 @@
-"""SQL the web layer runs itself (the analytics come from :mod:`detente.relations`).
+"""SQL the web layer runs itself (the analytics come from :mod:`detente.relations`, the event
+listing from :mod:`detente.events.query`).
 
 Every value from a request is bound as a ``?`` parameter; the only text spliced into SQL is
 column lists and conditions written here.  Each function takes a cursor from the read pool.
@@ -6,20 +7,15 @@ column lists and conditions written here.  Each function takes a cursor from the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import duckdb
 
-from .params import DateBound
-
-Row = dict[str, Any]
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[list[Any]] = None) -> list[Row]:
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+# The event listing is the Python API's (``detente events`` runs the same query); the web
+# layer uses it from here like its own queries.
+from ..events.query import (EVENT_FIELDS, DateBound, EventFilters, Row, count_events,  # noqa: F401
+                            event_query, events_arrow, has_table, list_events, merge_join, rows)
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[list[Any]] = None) -> Optional[Row]:
@@ -31,11 +27,6 @@ def like_pattern(text: str) -> str:
     """``%text%`` with LIKE's own wildcards escaped, so a search for '50%' means 50%."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
 
 
 def has_merged(con: duckdb.DuckDBPyConnection) -> bool:
@@ -108,104 +99,6 @@ def near_copies(con, article_id: str) -> list[Row]:
 
 # -- events --------------------------------------------------------------------------------
 
-EVENT_FIELDS = (
-    "e.id, e.article_id, e.sentence_index, e.sentence, e.sentence_start, e.date, "
-    "e.date_precision, e.source, e.source_country, e.source_name, e.source_start, e.source_end, "
-    "e.target, e.target_country, e.target_name, e.target_start, e.target_end, e.code, e.root, "
-    "e.quad_class, e.goldstein, e.plover, e.plover_mode, e.modality, e.place, e.place_country, "
-    "e.trigger, e.trigger_start, e.trigger_end, e.asserted_by, e.cited_sources, e.confidence, "
-    "e.coder_version")
-
-
-@dataclass
-class EventFilters:
-    """The filters of ``detente events``: same meaning, same SQL conditions."""
-
-    actor: Optional[str] = None
-    dyad: Optional[tuple[str, str]] = None
-    code: Optional[str] = None
-    root: Optional[str] = None
-    quad: Optional[int] = None
-    modality: Optional[str] = None
-    start: Optional[DateBound] = None
-    end: Optional[DateBound] = None
-    actorless: bool = False
-    article_id: Optional[str] = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def where(self) -> tuple[str, list[Any]]:
-        conds, params = ["TRUE"], []
-        if not self.actorless:
-            conds.append("(e.source IS NOT NULL OR e.target IS NOT NULL)")
-        if self.actor:
-            conds.append("(e.source LIKE ? OR e.target LIKE ? OR e.source_country = ? "
-                         "OR e.target_country = ?)")
-            params += [self.actor + "%", self.actor + "%", self.actor, self.actor]
-        if self.dyad:
-            a, b = self.dyad
-            side = "coalesce(e.{0}_country, e.{0})"
-            s, t = side.format("source"), side.format("target")
-            conds.append(f"(({s} LIKE ? AND {t} LIKE ?) OR ({s} LIKE ? AND {t} LIKE ?))")
-            params += [a + "%", b + "%", b + "%", a + "%"]
-        if self.code:
-            conds.append("e.code LIKE ?")
-            params.append(self.code + "%")
-        if self.root:
-            conds.append("e.root = ?")
-            params.append(self.root)
-        if self.quad:
-            conds.append("e.quad_class = ?")
-            params.append(self.quad)
-        if self.modality:
-            conds.append("e.modality = ?")
-            params.append(self.modality)
-        if self.start:
-            conds.append("e.date >= ?")
-            params.append(self.start.text)
-        if self.end:
-            # "2024-06" must include "2024-06-30": compare against the bound padded to its end.
-            conds.append("e.date <= ?")
-            params.append(self.end.text + "\uffff")
-        if self.article_id:
-            conds.append("e.article_id = ?")
-            params.append(self.article_id)
-        return " AND ".join(conds), params
-
-
-def _merge_join(con) -> tuple[str, str]:
-    if has_table(con, "event_merge_members"):
-        return ("LEFT JOIN event_merge_members m ON m.event_id = e.id", "m.merged_id")
-    return ("", "NULL::VARCHAR")
-
-
-def event_query(con, f: EventFilters) -> tuple[str, list[Any]]:
-    """SELECT of the filtered events with their article's title and outlet and their merged
-    event id, newest first (ORDER BY as ``detente events``)."""
-    where, params = f.where()
-    join, merged = _merge_join(con)
-    sql = (f"SELECT {EVENT_FIELDS}, {merged} AS merged_id, a.title AS article_title, "
-           f"a.outlet AS outlet, a.url AS article_url "
-           f"FROM events e LEFT JOIN articles a ON a.id = e.article_id {join} "
-           f"WHERE {where} ORDER BY e.date DESC NULLS LAST, e.article_id, e.sentence_index, e.id")
-    return sql, params
-
-
-def count_events(con, f: EventFilters) -> int:
-    where, params = f.where()
-    return con.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchall()[0][0]
-
-
-def list_events(con, f: EventFilters, limit: int, offset: int) -> list[Row]:
-    sql, params = event_query(con, f)
-    return rows(con, sql + " LIMIT ? OFFSET ?", params + [limit, offset])
-
-
-def events_arrow(con, f: EventFilters, limit: int, offset: int):
-    sql, params = event_query(con, f)
-    # A relation, not an execute() result: DuckDB builds the Arrow table without a row copy.
-    return con.sql(sql + " LIMIT ? OFFSET ?", params=params + [limit, offset]).to_arrow_table()
-
-
 def article_events(con, article_id: str) -> list[Row]:
     return list_events(con, EventFilters(article_id=article_id, actorless=True), 10_000, 0)
 
@@ -220,7 +113,7 @@ def event_reports(con, event_id: str) -> tuple[Optional[Row], list[Row]]:
             merged = one(con, """SELECT me.* FROM event_merge_members m
                                  JOIN merged_events me ON me.id = m.merged_id
                                  WHERE m.event_id = ?""", [event_id])
-    join, merged_col = _merge_join(con)
+    join, merged_col = merge_join(con)
     base = (f"SELECT {EVENT_FIELDS}, {merged_col} AS merged_id, a.title AS article_title, "
             f"a.outlet AS outlet, a.url AS article_url, a.date AS published "
             f"FROM events e LEFT JOIN articles a ON a.id = e.article_id {join} ")
