@@ -15,7 +15,7 @@ from ..relations.countries import resolve_country
 from ..relations.dimensions import dimensions_of
 from ..store import Store
 from .compose import Composer, compose_sections
-from .facts import load_dyad_facts
+from .facts import ReportScope, dyad_scope, load_dyad_facts
 from .model import Brief, Reference, Section, Statement
 from .references import ReferenceList
 from .render import FORMATS, render
@@ -27,16 +27,30 @@ class BriefError(ValueError):
 
 
 def build_brief(store: Store, a: str, b: str, since: Union[str, dt.date, None] = None,
-                chart: bool = False) -> Brief:
+                chart: bool = False, materialise: bool = True) -> Brief:
     """Compose the brief of ``a`` and ``b`` (ISO3 country or actor codes).  ``chart`` embeds the
-    dyad chart as inline SVG in the trend section (for HTML)."""
+    dyad chart as inline SVG in the trend section (for HTML).
+
+    ``materialise`` reads the dyad's reports once into a temporary table that every section
+    then queries (:func:`detente.brief.facts.dyad_scope`); ``False`` asks the store's tables
+    each time.  Both give the same brief; the second is many times slower on a large store and
+    is kept as the reference the tests compare with."""
     a, b = check_code(a, "first country"), check_code(b, "second country")
     if a == b:
         raise BriefError(f"a brief needs two different countries, got {a} twice")
     since_day = parse_since(since)
-    data = load_dyad_facts(store, a, b, since_day, dimensions=dimensions_of)
+    if not materialise:
+        return _compose(ReportScope(store), a, b, since_day, chart)
+    with dyad_scope(store, a, b) as scope:
+        return _compose(scope, a, b, since_day, chart)
+
+
+def _compose(scope: ReportScope, a: str, b: str, since_day: Optional[dt.date],
+             chart: bool) -> Brief:
+    store = scope.store
+    data = load_dyad_facts(scope, a, b, since_day, dimensions=dimensions_of)
     refs = ReferenceList()
-    composer = Composer(store, data, refs)
+    composer = Composer(scope, data, refs)
     summary, sections = compose_sections(
         composer, lambda c: trend_section(c, store, a, b, since_day, chart=chart))
     return Brief(a=a, b=b, a_name=composer.a_name, b_name=composer.b_name,

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Callable, Iterable, Optional, Sequence
 
 from ..store import Store
-from .facts import DyadFacts, Fact, planned_outcome, previous_of_kind
+from .facts import DyadFacts, Fact, ReportScope, as_scope, planned_outcome, previous_of_kind
 from .model import Section, Statement
 from .names import actor_label, actor_name, code_name
 from .references import ReferenceList
@@ -51,8 +51,11 @@ UNCERTAIN = ("planned", "hypothetical")
 
 
 class Composer:
-    def __init__(self, store: Store, data: DyadFacts, refs: ReferenceList):
-        self.store = store
+    def __init__(self, store: Store | ReportScope, data: DyadFacts, refs: ReferenceList):
+        # Where reports are read ("first since", planned outcomes): the store, or the brief's
+        # materialised dyad (detente.brief.facts.dyad_scope).
+        self.scope = as_scope(store)
+        self.store = self.scope.store
         self.data = data
         self.refs = refs
         self.a_name = actor_name(data.a)
@@ -190,7 +193,7 @@ class Composer:
 
     def first_since(self, fact: Fact) -> list[Statement]:
         """'... the first since 2000': the previous stored event of the same kind and direction."""
-        before = previous_of_kind(self.store, fact)
+        before = previous_of_kind(self.scope, fact)
         if before is None or not before.date:
             return []
         anchor = fact.event_day or fact.primary.article_day
@@ -209,7 +212,7 @@ class Composer:
 
     def outcome(self, fact: Fact) -> list[Statement]:
         """A planned event that event merging linked to its occurrence: it took place."""
-        done = planned_outcome(self.store, fact)
+        done = planned_outcome(self.scope, fact)
         if done is None:
             return []
         when = f" on {done.date}" if done.date else ""

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional, Union
+
+import duckdb
 
 from ..relations.common import RelationsError
 from ..relations.plots import has_merged
@@ -48,6 +52,144 @@ _COLUMNS = f"""
 # groups the reports of one real-world event and the dimensions were tagged there.
 _FROM = ("FROM events e LEFT JOIN articles a ON a.id = e.article_id "
          "LEFT JOIN event_merge_members m ON m.event_id = e.id")
+
+
+class ReportScope:
+    """Where a brief reads event reports from.
+
+    ``ReportScope(store)`` asks the store's own tables every time: ``events``, joined to
+    ``articles`` and ``event_merge_members`` only when a query reads them.  On a large store
+    each such question is a scan of every report, and a brief asks a dozen of them about one
+    dyad; :func:`dyad_scope` therefore copies the dyad's reports, already joined, into a
+    temporary table once, and every later question about the dyad (its window, history,
+    counts, "first since", planned outcomes, the trend's events) reads that table.  Questions
+    about other actors (third parties' reactions) still go to the store.  Both give the same
+    rows: the SQL differs only in where the joined columns come from.
+    """
+
+    def __init__(self, store: Store, table: Optional[str] = None,
+                 dyad: Iterable[str] = ()):
+        self.store = store
+        self.table = table          # temporary table holding one dyad's joined reports
+        self.dyad = frozenset(dyad)  # the two parties it holds
+
+    @property
+    def raw(self) -> "ReportScope":
+        return self if self.table is None else ReportScope(self.store)
+
+    def holds(self, *keys: Optional[str]) -> bool:
+        """Whether every report between these parties is in the materialised table."""
+        return self.table is not None and all(k in self.dyad for k in keys)
+
+    def for_keys(self, *keys: Optional[str]) -> "ReportScope":
+        return self if self.holds(*keys) else self.raw
+
+    # Expressions for the joined columns: computed through the joins on the store, stored
+    # columns in the materialised table.
+    @property
+    def article_day(self) -> str:
+        return "e.article_day" if self.table else ARTICLE_DAY
+
+    @property
+    def merged_id(self) -> str:
+        return "e.merged_id" if self.table else "m.merged_id"
+
+    def in_merged(self, merged_ids: list[str]) -> tuple[str, list[Any]]:
+        """Condition: the report belongs to one of these merged events.  On the store, through
+        the members' own list (joining every report to its member row would scan both)."""
+        if self.table:
+            cond, params = in_list("e.merged_id", merged_ids)
+            return f"coalesce({cond}, false)", params  # unmerged reports: false, not NULL
+        cond, params = in_list("merged_id", merged_ids)
+        return f"e.id IN (SELECT event_id FROM event_merge_members WHERE {cond})", params
+
+    @property
+    def sort_day(self) -> str:
+        return "coalesce(e.event_day, e.article_day)" if self.table else SORT_DAY
+
+    def source(self, *clauses: str) -> str:
+        """``events e`` with the joins the clauses need, or the materialised table as ``e``."""
+        if self.table:
+            return f"{self.table} e"
+        return "events e" + _joins_for(*clauses)
+
+    def reports(self, where: str, params: list[Any], order: str, limit: int,
+                qualify: str = "") -> list["Report"]:
+        """Reports matching ``where``, in ``order``, at most ``limit``.
+
+        On the store, two steps, because the cost is in carrying wide rows (sentences) through
+        joins and sorts: first only the ids are chosen (joining articles and merge members only
+        when the condition or order reads them), then the full rows of those few ids are read.
+        The materialised table holds the joined rows already: one query."""
+        if self.table:
+            # Ids first here too: sorting or windowing the dyad's full rows (sentences and
+            # all) costs seconds on a busy dyad, their ids a fraction of that.
+            ids = [row[0] for row in self.store.con.execute(
+                f"SELECT e.id FROM {self.table} e WHERE {where} {qualify} "
+                f"ORDER BY {order} LIMIT {int(limit)}", params).fetchall()]
+            if not ids:
+                return []
+            rows = self.store.query(
+                f"SELECT {_SCOPED_COLUMNS} FROM {self.table} e WHERE e.id IN (SELECT unnest(?))",
+                [ids])
+        else:
+            chosen = self.store.con.execute(
+                f"SELECT e.id, e.article_id FROM {self.source(where, order, qualify)} "
+                f"WHERE {where} {qualify} ORDER BY {order} LIMIT {int(limit)}", params).fetchall()
+            if not chosen:
+                return []
+            ids = [row[0] for row in chosen]
+            articles = sorted({row[1] for row in chosen if row[1] is not None})
+            # Literal lists (not a semi-join on a list parameter, several times slower on ten
+            # million reports), repeated in the join conditions so that the article and merge
+            # member scans keep only these rows before joining.
+            id_in, id_params = in_list("e.id", ids)
+            m_in, m_params = in_list("m.event_id", ids)
+            a_in, a_params = in_list("a.id", articles)
+            rows = self.store.query(
+                f"SELECT {_COLUMNS} FROM events e "
+                f"LEFT JOIN articles a ON a.id = e.article_id AND {a_in} "
+                f"LEFT JOIN event_merge_members m ON m.event_id = e.id AND {m_in} "
+                f"WHERE {id_in}", a_params + m_params + id_params)
+        rank = {event_id: i for i, event_id in enumerate(ids)}
+        return sorted((Report(**row) for row in rows), key=lambda r: rank[r.id])
+
+
+def in_list(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column IN (?, ?, ...)`` and its parameters (FALSE for no values)."""
+    if not values:
+        return "FALSE", []
+    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
+
+
+def as_scope(source: Union[Store, ReportScope]) -> ReportScope:
+    return source if isinstance(source, ReportScope) else ReportScope(source)
+
+
+@contextmanager
+def dyad_scope(store: Store, a: str, b: str) -> Iterator[ReportScope]:
+    """The dyad's reports (both directions), joined to their article and merged event, in a
+    temporary table for the life of the block: one scan of ``events`` for the whole brief."""
+    name = f"_brief_dyad_{uuid.uuid4().hex[:12]}"
+    dyad, params = dyad_condition(a, b)
+    con = store.con
+    try:
+        # The dyad condition is on expressions DuckDB cannot push into the scan, so selecting
+        # the wide rows directly would decode every report's sentence: find the rows by
+        # position with a narrow scan first, then read only those.
+        con.execute(f"CREATE TEMP TABLE {name}_rows AS SELECT e.rowid AS rid FROM events e "
+                    f"WHERE {dyad}", params)
+        rows = f"e.rowid IN (SELECT rid FROM {name}_rows)"
+    except duckdb.BinderException:  # a view (Parquet lake) has no rowid
+        rows = dyad
+    else:
+        params = []
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT {_COLUMNS} {_FROM} WHERE {rows}", params)
+        yield ReportScope(store, name, (a, b))
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute(f"DROP TABLE IF EXISTS {name}_rows")
 
 
 @dataclass
@@ -94,6 +236,10 @@ class Report:
         """Deterministic reading order: by article, then position in it."""
         return (self.article_day or dt.date.min, self.article_id, self.sentence_index,
                 self.trigger_start or 0, self.id)
+
+
+# The materialised table's columns are named as Report's fields.
+_SCOPED_COLUMNS = ", ".join(f"e.{f.name}" for f in fields(Report))
 
 
 @dataclass
@@ -233,13 +379,15 @@ def dyad_condition(a: str, b: str) -> tuple[str, list[Any]]:
             [a, b, b, a])
 
 
-def window_condition(since: Optional[dt.date]) -> tuple[str, list[Any]]:
+def window_condition(since: Optional[dt.date],
+                     scope: Optional[ReportScope] = None) -> tuple[str, list[Any]]:
     """Reports that belong to the period the brief covers: dated on or after ``since``, or
     undated but published on or after it (a planned event is reported before it happens)."""
     if since is None:
         return "TRUE", []
-    return (f"(e.event_day >= ? OR (e.event_day IS NULL AND {ARTICLE_DAY} >= ?) "
-            f"OR (e.modality IN ('planned', 'hypothetical') AND {ARTICLE_DAY} >= ?))",
+    day = scope.article_day if scope is not None else ARTICLE_DAY
+    return (f"(e.event_day >= ? OR (e.event_day IS NULL AND {day} >= ?) "
+            f"OR (e.modality IN ('planned', 'hypothetical') AND {day} >= ?))",
             [since, since, since])
 
 
@@ -255,34 +403,20 @@ def _joins_for(*clauses: str) -> str:
     return joins
 
 
-def _reports(store: Store, where: str, params: list[Any], order: str, limit: int,
-             qualify: str = "") -> list[Report]:
-    """Reports matching ``where``, in ``order``, at most ``limit``.
-
-    Two steps, because on a large store the cost is in carrying wide rows (sentences) through
-    joins and sorts: first only the ids are chosen (joining articles and merge members only when
-    the condition or order reads them), then the full rows of those few ids are read."""
-    joins = _joins_for(where, order, qualify)
-    ids = [row[0] for row in store.con.execute(
-        f"SELECT e.id FROM events e{joins} WHERE {where} {qualify} ORDER BY {order} "
-        f"LIMIT {int(limit)}", params).fetchall()]
-    if not ids:
-        return []
-    rows = store.query(f"SELECT {_COLUMNS} {_FROM} WHERE e.id IN (SELECT unnest(?::VARCHAR[]))", [ids])
-    rank = {event_id: i for i, event_id in enumerate(ids)}
-    return sorted((Report(**row) for row in rows), key=lambda r: rank[r.id])
-
-
-def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = None,
-                    dimensions=None) -> DyadFacts:
-    """Read what the store knows about a and b.  ``dimensions(code, sentence)`` tags each fact
-    with its dimensions (diplomatic, military, economic, ...)."""
+def load_dyad_facts(source: Union[Store, ReportScope], a: str, b: str,
+                    since: Optional[dt.date] = None, dimensions=None) -> DyadFacts:
+    """Read what the store knows about a and b (``source``: the store, or a
+    :func:`dyad_scope` of it).  ``dimensions(code, sentence)`` tags each fact with its
+    dimensions (diplomatic, military, economic, ...)."""
+    scope = as_scope(source).for_keys(a, b)
+    store = scope.store
     dyad, dyad_params = dyad_condition(a, b)
-    window, window_params = window_condition(since)
-    newest_first = f"{SORT_DAY} DESC NULLS LAST, e.article_id, e.sentence_index, e.trigger_start, e.id"
+    window, window_params = window_condition(since, scope)
+    newest_first = (f"{scope.sort_day} DESC NULLS LAST, e.article_id, e.sentence_index, "
+                    "e.trigger_start, e.id")
 
-    current = _reports(store, f"{dyad} AND {window}", dyad_params + window_params,
-                       newest_first, MAX_WINDOW_REPORTS)
+    current = scope.reports(f"{dyad} AND {window}", dyad_params + window_params,
+                            newest_first, MAX_WINDOW_REPORTS)
     covered_from = None
     days = [r.sort_day for r in current if r.sort_day]
     if len(current) >= MAX_WINDOW_REPORTS and days:
@@ -296,8 +430,7 @@ def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = Non
     # History: a few of the most intense dated events per year (the coder dates "the first since
     # 2000" to 2000), so a long dyad still yields a readable timeline.
     before = "e.event_day < ?" if since else "TRUE"
-    history = _reports(
-        store,
+    history = scope.reports(
         f"{dyad} AND e.event_day IS NOT NULL AND e.modality IN ('occurred', 'claimed') AND {before}",
         dyad_params + ([since] if since else []),
         "e.event_day, e.article_id, e.sentence_index, e.trigger_start, e.id",
@@ -305,16 +438,17 @@ def load_dyad_facts(store: Store, a: str, b: str, since: Optional[dt.date] = Non
         qualify=(f"QUALIFY row_number() OVER (PARTITION BY year(e.event_day) ORDER BY "
                  f"abs(coalesce(e.goldstein, 0)) DESC, e.event_day, e.id) <= {HISTORY_PER_YEAR}"))
 
-    reactions, nearest = _reactions(store, a, b, current, covered_from or since)
+    reactions, nearest = _reactions(scope.raw, a, b, current, covered_from or since)
 
+    merged_id = scope.merged_id
     stats = store.query(
-        f"SELECT count(*) AS n, count(DISTINCT coalesce(m.merged_id, e.id)) AS n_events, "
+        f"SELECT count(*) AS n, count(DISTINCT coalesce({merged_id}, e.id)) AS n_events, "
         f"count(DISTINCT e.article_id) AS n_articles, "
         f"arg_min(e.date, e.event_day) AS first_date, arg_max(e.date, e.event_day) AS last_date "
-        f"FROM events e {_joins_for(window, 'm.')} WHERE {dyad} AND {window}",
+        f"FROM {scope.source(window, merged_id)} WHERE {dyad} AND {window}",
         dyad_params + window_params)[0]
     sample = [r["article_id"] for r in store.query(
-        f"SELECT e.article_id, count(*) AS n FROM events e {_joins_for(window)} "
+        f"SELECT e.article_id, count(*) AS n FROM {scope.source(window)} "
         f"WHERE {dyad} AND {window} GROUP BY e.article_id ORDER BY n DESC, e.article_id LIMIT 3",
         dyad_params + window_params)]
 
@@ -345,17 +479,21 @@ def _attach_merged(store: Store, facts: list[Fact]) -> None:
             fact.__dict__.pop("primary", None)  # the merged row now speaks for the reports
 
 
-def planned_outcome(store: Store, fact: Fact) -> Optional[Fact]:
-    """The occurred event that event merging linked a planned one to (it took place)."""
+def planned_outcome(source: Union[Store, ReportScope], fact: Fact) -> Optional[Fact]:
+    """The occurred event that event merging linked a planned one to (it took place).  Merging
+    links a plan only to an event of the same pair, so a dyad scope holds its reports."""
     if not fact.planned_link:
         return None
-    found = _reports(store, "e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id = ?)",
-                     [fact.planned_link],
-                     "e.event_day NULLS LAST, e.article_id, e.sentence_index, e.id", MAX_WINDOW_REPORTS)
+    p = fact.primary
+    scope = as_scope(source).for_keys(p.source_key, p.target_key)
+    cond, params = scope.in_merged([fact.planned_link])
+    found = scope.reports(cond, params,
+                          "e.event_day NULLS LAST, e.article_id, e.sentence_index, e.id",
+                          MAX_WINDOW_REPORTS)
     if not found:
         return None
     out = Fact(found)
-    _attach_merged(store, [out])
+    _attach_merged(scope.store, [out])
     return out
 
 
@@ -373,20 +511,22 @@ def _dimensions(fact: Fact, tagger) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _reactions(store: Store, a: str, b: str, current: list[Report],
+def _reactions(scope: ReportScope, a: str, b: str, current: list[Report],
                start: Optional[dt.date]) -> tuple[list[Report], dict[str, Any]]:
     """Third parties' events aimed at a or b, found two ways: reported in the same articles as
     the dyad's events the brief covers (``current``: the coverage that puts them side by side,
     dated or not), and dated within days of the dyad's events from ``start`` on
     (:func:`detente.relations.reactions`).  Returns the reports and, for the second kind, each
     reaction by event id (its anchor and delay)."""
-    order = f"{SORT_DAY} DESC NULLS LAST, e.article_id, e.sentence_index, e.id"
+    store = scope.store
+    order = f"{scope.sort_day} DESC NULLS LAST, e.article_id, e.sentence_index, e.id"
     articles = sorted({r.article_id for r in current})
     found: list[Report] = []
     if articles:
+        in_articles, article_params = in_list("e.article_id", articles)
         where = (f"{TARGET_KEY} IN (?, ?) AND {SOURCE_KEY} IS NOT NULL AND {SOURCE_KEY} NOT IN (?, ?) "
-                 f"AND e.article_id IN (SELECT unnest(?::VARCHAR[]))")
-        found = _reports(store, where, [a, b, a, b, articles], order, MAX_REACTION_REPORTS)
+                 f"AND {in_articles}")
+        found = scope.reports(where, [a, b, a, b] + article_params, order, MAX_REACTION_REPORTS)
 
     merged = has_merged(store)
     try:
@@ -396,38 +536,44 @@ def _reactions(store: Store, a: str, b: str, current: list[Report],
     by_id = {r.event.id: r for r in near}
     if by_id:
         ids = sorted(by_id)
-        members = ("e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id IN "
-                   "(SELECT unnest(?::VARCHAR[])))" if merged else "e.id IN (SELECT unnest(?::VARCHAR[]))")
+        members, member_params = scope.in_merged(ids) if merged else in_list("e.id", ids)
         have = {r.id for r in found}
-        extra = _reports(store, members, [ids], order, MAX_REACTION_REPORTS)
+        extra = scope.reports(members, member_params, order, MAX_REACTION_REPORTS)
         found += [r for r in extra if r.id not in have]
     return found, by_id
 
 
-def facts_for(store: Store, summaries: Iterable[Any]) -> dict[str, Fact]:
+def facts_for(source: Union[Store, ReportScope], summaries: Iterable[Any]) -> dict[str, Fact]:
     """Facts (with every report) for events the relations analyses hand back
     (:class:`detente.relations.common.EventSummary`: merged events, or single reports), by the
     summary's id.  One query for all of them."""
+    summaries = list(summaries)
     ids = list(dict.fromkeys(s.id for s in summaries))
     if not ids:
         return {}
+    # Every report of a merged event is in the event's block, i.e. between its two parties.
+    keys = {k for s in summaries for k in (s.source_country or s.source,
+                                           s.target_country or s.target)}
+    scope = as_scope(source).for_keys(*keys)
+    merged_id = scope.merged_id
     # A widely reported event is cited by a few of its reports, not hundreds.
-    found = _reports(store, "(e.id IN (SELECT event_id FROM event_merge_members WHERE merged_id "
-                     "IN (SELECT unnest(?::VARCHAR[]))) OR e.id IN (SELECT unnest(?::VARCHAR[])))",
-                     [ids, ids], "e.article_id, e.sentence_index, e.id",
-                     MAX_REPORTS_PER_EVENT * len(ids),
-                     qualify=(f"QUALIFY row_number() OVER (PARTITION BY coalesce(m.merged_id, e.id) "
-                              f"ORDER BY e.article_id, e.sentence_index, e.id) <= {MAX_REPORTS_PER_EVENT}"))
+    by_merged, merged_params = scope.in_merged(ids)
+    by_id, id_params = in_list("e.id", ids)
+    found = scope.reports(
+        f"({by_merged} OR {by_id})", merged_params + id_params, "e.article_id, e.sentence_index, e.id",
+        MAX_REPORTS_PER_EVENT * len(ids),
+        qualify=(f"QUALIFY row_number() OVER (PARTITION BY coalesce({merged_id}, e.id) "
+                 f"ORDER BY e.article_id, e.sentence_index, e.id) <= {MAX_REPORTS_PER_EVENT}"))
     groups: dict[str, list[Report]] = {}
     for r in found:
         key = r.merged_id if r.merged_id in ids else r.id
         groups.setdefault(key, []).append(r)
     facts = {key: Fact(reps) for key, reps in groups.items()}
-    _attach_merged(store, list(facts.values()))
+    _attach_merged(scope.store, list(facts.values()))
     return facts
 
 
-def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
+def previous_of_kind(source: Union[Store, ReportScope], fact: Fact) -> Optional[Fact]:
     """The latest earlier occurred event of the same kind (same direction, same three-digit
     CAMEO code; "B hosted A" counts as A visiting B) as ``fact``, for "the first since ..."
     statements.
@@ -438,6 +584,7 @@ def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
     p = fact.primary
     if not p.source_key or not p.target_key:
         return None
+    scope = as_scope(source).for_keys(p.source_key, p.target_key)
     code = fact.code[:3]
     if code == "036" and p.place_country and p.place_country == p.target_key:
         # An intent to meet in the other side's country is an intended visit: compare with
@@ -454,8 +601,9 @@ def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
               f"AND e.id NOT IN ({', '.join('?' for _ in fact.reports)})")
     params += [r.id for r in fact.reports]
     if fact.merged:  # other reports of the same event are not an earlier event
-        where += " AND e.id NOT IN (SELECT event_id FROM event_merge_members WHERE merged_id = ?)"
-        params.append(fact.merged["id"])
+        same, same_params = scope.in_merged([fact.merged["id"]])
+        where += f" AND NOT ({same})"
+        params += same_params
     anchor = fact.event_day or p.article_day
     if anchor is not None:
         where += " AND e.event_day < ?"
@@ -467,11 +615,11 @@ def previous_of_kind(store: Store, fact: Fact) -> Optional[Fact]:
     else:
         where += f" AND e.article_id IN ({', '.join('?' for _ in fact.article_ids)})"
         params += fact.article_ids
-    found = _reports(store, where, params, "e.event_day DESC, e.article_id, e.sentence_index, e.id", 1)
+    found = scope.reports(where, params, "e.event_day DESC, e.article_id, e.sentence_index, e.id", 1)
     if not found:
         return None
     out = Fact(found)
-    _attach_merged(store, [out])
+    _attach_merged(scope.store, [out])
     return out
 
 

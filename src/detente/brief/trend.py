@@ -11,7 +11,7 @@ from ..relations.series import Period, dyad_series
 from ..relations.shifts import find_shifts
 from ..store import Store
 from .compose import MAX_AGGREGATE_REFS, Composer, _count
-from .facts import SOURCE_KEY, TARGET_KEY, Fact, facts_for
+from .facts import SOURCE_KEY, TARGET_KEY, Fact, ReportScope, facts_for
 from .model import Section, Statement
 
 TOP_PER_PERIOD = 10
@@ -39,7 +39,7 @@ def choose_freq(first: dt.date, last: dt.date, precision: str = "day") -> str:
 def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optional[dt.date],
                   chart: bool = False) -> Section:
     section = Section("trend", "Trend and shifts")
-    span = _dated_span(store, a, b, since)
+    span = _dated_span(composer.scope.for_keys(a, b), a, b, since)
     if span[0] is None:
         section.statements.append(composer.none(
             f"No dated, occurred event between {composer.a_name} and {composer.b_name} to count."))
@@ -63,7 +63,7 @@ def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optio
     for shift in shifts:
         wanted += shift.drivers
         wanted += next((p.top_events[:3] for p in periods if p.start == shift.start), [])
-    facts = facts_for(store, wanted)
+    facts = facts_for(composer.scope, wanted)
 
     section.statements.extend(_overview(composer, facts, periods, freq))
     for shift in shifts:
@@ -80,7 +80,7 @@ def trend_section(composer: Composer, store: Store, a: str, b: str, since: Optio
     return section
 
 
-def _dated_span(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple:
+def _dated_span(scope: ReportScope, a: str, b: str, since: Optional[dt.date]) -> tuple:
     """First and last day of the dyad's dated occurred or claimed events (what the series
     counts), and the date precision most of them have."""
     params: list = [a, b, b, a]
@@ -89,9 +89,9 @@ def _dated_span(store: Store, a: str, b: str, since: Optional[dt.date]) -> tuple
     if since:
         where += " AND e.event_day >= ?"
         params.append(since)
-    row = store.query(f"SELECT min(e.event_day) AS lo, max(e.event_day) AS hi, "
-                      f"mode(coalesce(e.date_precision, 'day')) AS precision FROM events e WHERE {where}",
-                      params)[0]
+    row = scope.store.query(f"SELECT min(e.event_day) AS lo, max(e.event_day) AS hi, "
+                            f"mode(coalesce(e.date_precision, 'day')) AS precision "
+                            f"FROM {scope.source(where)} WHERE {where}", params)[0]
     return row["lo"], row["hi"], row["precision"]
 
 

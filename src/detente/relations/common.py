@@ -126,6 +126,19 @@ class EventTable:
         except duckdb.CatalogException:
             return False
 
+    def has_table(self, name: str) -> bool:
+        """Whether the connection has a table or view ``name`` (remembered for a Store, whose
+        tables only change when it is opened)."""
+        if self.con is None:
+            return False
+        key = ("table", name)
+        # Remembered on this object too: a second probe inside a snapshot that fails would
+        # abort the snapshot's transaction.
+        known = self.__dict__.setdefault("_tables", {} if self._meta is None else self._meta)
+        if key not in known:
+            known[key] = self._exists(name)
+        return known[key]
+
     @property
     def columns(self) -> set[str]:
         if self._columns is None:
@@ -203,15 +216,44 @@ class EventTable:
         if not wanted:
             return {}
         if self.has_rowid:
-            listed = ", ".join(str(int(r)) for r in wanted)
-            rows = self.records(
-                f"SELECT {{t}}.rowid AS _pick, {self.summary_columns()} "
-                f"FROM (SELECT unnest([{listed}]) AS _rid) _p JOIN {{t}} ON {{t}}.rowid = _p._rid")
+            rows = self._by_rowid(wanted)
         else:
             rows = self.records(f"SELECT id AS _pick, {self.summary_columns()} FROM {{t}} "
                                 f"WHERE {where} AND {in_sql('id', wanted)}")
         events = self.summaries(rows, articles=articles)
         return {row["_pick"]: ev for row, ev in zip(rows, events)}
+
+    def _by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
+        listed = ", ".join(str(int(r)) for r in rowids)
+        # The range bounds the scan to the row groups holding the picks (a dyad's merged
+        # events are together).  A join, not ``rowid IN (...)``: when the picks are spread
+        # over the whole table (reports), the IN form decodes every row group.
+        return self.records(
+            f"SELECT {{t}}.rowid AS _pick, {self.summary_columns()} "
+            f"FROM (SELECT unnest([{listed}]) AS _rid) _p JOIN {{t}} ON {{t}}.rowid = _p._rid "
+            f"WHERE {{t}}.rowid BETWEEN {int(min(rowids))} AND {int(max(rowids))}")
+
+    def fetch_ids(self, where: str, picks: Iterable[tuple[str, Optional[int]]], *,
+                  articles: bool = False) -> dict[str, "EventSummary"]:
+        """Summaries of events known by id, each with the position (rowid) it had when a
+        rollup recorded it, or None: by position where the row found there still has that id
+        (a checkpoint that compacts the table moves rows), by id (``where`` narrows the scan
+        to the dyad) for the rest."""
+        located = {i: loc for i, loc in picks if i is not None}
+        if not located:
+            return {}
+        rows: list[dict[str, Any]] = []
+        if self.has_rowid:
+            positions = sorted({loc for loc in located.values() if loc is not None})
+            if positions:
+                rows = [r for r in self._by_rowid(positions) if located.get(r["id"]) == r["_pick"]]
+        missing = sorted(set(located) - {r["id"] for r in rows})
+        if missing:
+            # A literal list: DuckDB hashes it, several times faster here than a semi-join.
+            rows += self.records(f"SELECT id AS _pick, {self.summary_columns()} FROM {{t}} "
+                                 f"WHERE {where} AND id IN {lit_list(missing)}")
+        events = self.summaries(rows, articles=articles)
+        return {ev.id: ev for ev in events}
 
     def summary_columns(self) -> str:
         common = ("id, date, date_precision, event_day, source, target, source_country, "
@@ -346,20 +388,42 @@ def score_sql(t: EventTable) -> str:
     return f"(abs(coalesce(goldstein, 0)) * {t.n_reports()})"
 
 
+# Fields of the packed ranking key (see rank_sql): each is clamped to 21 bits.
+RANK_BITS = 21
+RANK_CAP = (1 << RANK_BITS) - 1
+_DAY_ZERO = "DATE '0001-01-01'"
+
+
+def rank_value_sql(n_reports: str = "n_reports") -> str:
+    """The ranking value of an event as one BIGINT: its score to 0.1 in the high bits, then
+    its reports, then its day (later first), each clamped to 21 bits."""
+    score = f"(abs(coalesce(goldstein, 0)) * {n_reports})"
+    return (f"((CAST(least(round({score} * 10), {RANK_CAP}) AS BIGINT) << {2 * RANK_BITS}) "
+            f"| (CAST(least({n_reports}, {RANK_CAP}) AS BIGINT) << {RANK_BITS}) "
+            f"| CAST(least(greatest(coalesce(event_day - {_DAY_ZERO}, 0), 0), {RANK_CAP}) "
+            f"AS BIGINT))")
+
+
 def rank_sql(t: EventTable) -> str:
-    """The ranking key for ``max_by(pick, key, k)``, highest first: the score, ties broken the
-    same way every time.  On a table with rowids, one BIGINT (score to 0.1 in the high 21
-    bits, the rowid below: ties go to the later-written row), which DuckDB compares several
-    times faster than a struct; elsewhere the struct (score, reports, day, id)."""
-    if t.has_rowid:
-        return (f"((CAST(least(round({score_sql(t)} * 10), 2097151) AS BIGINT) << 42) "
-                f"| CAST(rowid AS BIGINT))")
-    return f"row({score_sql(t)}, {t.n_reports()}, event_day, id)"
+    """The ranking key for ``max_by(pick, key, k)``, highest first: the score (|Goldstein| x
+    reports, to 0.1), then the reports, the day and the id, so ties are broken by the events
+    themselves.  Not by storage position: DuckDB renumbers rowids when a checkpoint compacts
+    a table, which would let an unrelated re-merge change which of two equal events a series
+    shows, and a rollup (detente.relations.rollup) could not keep the same choice.  The
+    numeric part is one BIGINT (:func:`rank_value_sql`), which DuckDB compares much faster
+    than a struct of four fields; :func:`rank_key` is the same order in Python."""
+    return f"struct_pack(rank := {rank_value_sql(t.n_reports())}, id := id)"
 
 
 def rank_key(e: "EventSummary") -> tuple:
     """:func:`rank_sql` in Python; sort with ``reverse=True``."""
-    return (e.score, e.n_reports, e.event_day or dt.date.min, e.id)
+    # round() in DuckDB rounds half away from zero; scores are never negative.
+    score10 = min(int(math.floor(e.score * 10 + 0.5)), RANK_CAP)
+    day = 0
+    if e.event_day is not None:
+        day = min(max((e.event_day - dt.date(1, 1, 1)).days, 0), RANK_CAP)
+    value = (score10 << (2 * RANK_BITS)) | (min(e.n_reports, RANK_CAP) << RANK_BITS) | day
+    return (value, e.id)
 
 
 @dataclass
@@ -402,7 +466,9 @@ class EventSummary:
         # Built straight into the instance dict: analyses make hundreds of these per call and
         # the generated __init__ with thirty keyword arguments is most of their cost.
         data = dict(_SUMMARY_DEFAULTS)
-        data.update((k, v) for k, v in row.items() if k in _SUMMARY_FIELDS)
+        data.update(row)
+        for extra in row.keys() - _SUMMARY_FIELDS:  # e.g. the pick a fetch was keyed by
+            del data[extra]
         data["outlets"] = list(data["outlets"] or [])
         dims = data["dimensions"]
         if dims is None:

@@ -47,6 +47,7 @@ from rapidfuzz.utils import default_process
 from ..store import Store
 from .common import SYMMETRIC_PREFIXES, is_symmetric
 from .dimensions import combine_dimensions, keyword_dimensions
+from .rollup import PAIR_SQL, refresh_rollups, rollups_current
 
 DAY_TOLERANCE = 1
 # Evidence-similarity bars (rapidfuzz 0-100; unrelated news sentences score about 35-47, so the
@@ -93,6 +94,7 @@ class MergeReport:
     reports_remerged: int = 0
     outlets_refreshed: int = 0   # merged events whose outlets were recounted for new sources
     planned_links: int = 0
+    rollup_rows: int = 0         # rollup rows rewritten (detente.relations.rollup)
     seconds: float = 0.0
     full: bool = False
 
@@ -507,6 +509,10 @@ def merge_events(store: Store, *, full: bool = False,
     from scratch, so the result is the same as ``full=True`` (which re-merges everything).  One
     transaction: an interrupted run leaves the previous merge in place.  ``progress(done, total)``
     is called with report counts.
+
+    Then, in a second transaction, the dyad-month rollups (detente.relations.rollup) are rebuilt
+    for the pairs re-merged (all pairs when they were not current).  Until that commits they are
+    marked stale, so an interruption between the two leaves series reading the tables.
     """
     if store.read_only:
         from ..store import StoreError
@@ -517,6 +523,9 @@ def merge_events(store: Store, *, full: bool = False,
     report = MergeReport(full=full)
     with store.transaction():
         last_run = con.execute("SELECT max(merged_at) FROM merged_events").fetchall()[0][0]
+        # A rollup that already reflects the merged events is updated pair by pair below;
+        # otherwise (a store migrated since its last merge) it is rebuilt whole.
+        rollup_was_current = rollups_current(con)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _merge_cur AS
             SELECT e.id, {BLOCK_SQL} AS block, {_FINGERPRINT_SQL} AS fingerprint
@@ -557,10 +566,23 @@ def merge_events(store: Store, *, full: bool = False,
 
         report.outlets_refreshed = _refresh_sources(con, last_run)
         report.planned_links = _link_plans(con)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _merge_pairs AS
+            SELECT DISTINCT {PAIR_SQL} AS pair FROM _merge_blocks""")
+        if full or not rollup_was_current or report.blocks_remerged:
+            # The rollups are rebuilt after this commits (their locators need the rows' final
+            # positions); until then they must not pass for current.
+            con.execute("DELETE FROM rollup_state")
         con.execute("DROP TABLE IF EXISTS _merge_cur")
         con.execute("DROP TABLE IF EXISTS _merge_blocks")
         con.execute("DROP TABLE IF EXISTS _merge_batch")
         report.merged = con.execute("SELECT count(*) FROM merged_events").fetchall()[0][0]
+    with store.transaction():
+        if full or not rollup_was_current:
+            report.rollup_rows = refresh_rollups(con)
+        elif report.blocks_remerged:
+            report.rollup_rows = refresh_rollups(con, "_merge_pairs")
+    con.execute("DROP TABLE IF EXISTS _merge_pairs")
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -14,6 +14,8 @@ from typing import Any, Iterable, Optional
 from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsError, Source,
                      check_modalities, check_party, in_sql, lit, lit_list, net_coop_sql,
                      parse_day, party_sql, rank_key, rank_sql, symmetric_sql)
+from .rollup import (MERGED, REPORTS, ROLLUP_FREQS, TOP_KEPT, Rollup, month_number,
+                     rollup_current, rollup_series_sql)
 
 FREQS = ("day", "week", "month", "quarter", "year")
 # Counts by quad class as sums of booleans: DuckDB evaluates these about four times faster than
@@ -187,17 +189,22 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
                 freq: str = "month", directed: bool = False, reports: bool = False,
                 modalities: Iterable[str] = DEFAULT_MODALITIES, *, top: int = 3,
                 dimension: Optional[str] = None, roots: Optional[Iterable[str]] = None,
-                articles: bool = False) -> list[Period]:
+                articles: bool = False, rollup: bool = True) -> list[Period]:
     """Per-period counts by quad class, Goldstein sum and mean, net cooperation index and the
     top events of the dyad ``a``-``b`` (``a`` towards ``b`` when ``directed``).
 
     ``start``/``end`` (inclusive; dates or ISO strings) default to the dyad's first and last
     event.  Counts merged events unless ``reports``.  ``top`` events per period are ranked by
-    |Goldstein| x reports.  ``dimension`` keeps only events of one dimension (``military``,
-    ``economic:trade``, ...), ``roots`` only events of these CAMEO roots (``("04",)``:
-    consultations and meetings).  ``articles`` fills each top event's article title, outlet,
-    URL and date from the store (point lookups: leave it off for dashboards on big stores).
-    """
+    |Goldstein| x reports (ties: more reports, later day, then id).  ``dimension`` keeps only
+    events of one dimension (``military``, ``economic:trade``, ...), ``roots`` only events of
+    these CAMEO roots (``("04",)``: consultations and meetings).  ``articles`` fills each top
+    event's article title, outlet, URL and date from the store (point lookups: leave it off for
+    dashboards on big stores).
+
+    The common series (undirected, month/quarter/year over whole months, no dimension or root
+    filter, ``top`` <= 10) is read from the store's dyad-month rollups when they are up to date
+    (detente.relations.rollup); ``rollup=False`` always aggregates the events.  Both give the
+    same periods and the same top events."""
     a, b = check_party(a, "a"), check_party(b, "b")
     if a == b:
         raise RelationsError(f"a and b are both {a}: a dyad needs two parties")
@@ -209,21 +216,41 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
     t = EventTable(source, reports=reports)
     where = event_filter(t, a, b, start=start_d, end=end_d, directed=directed, modalities=mods,
                          dimension=dimension, roots=roots)
-    bucket = bucket_sql(freq)
-    nrep = t.n_reports()
-    # One pass: the counts, and each period's top events (max_by keeps the k best picks).
-    top_picks = f", max_by({t.pick_sql()}, {rank_sql(t)}, {int(top)}) AS picks" if top > 0 else ""
+    if rollup:
+        t.has_table("rollup_state")  # probe before the snapshot: a failed probe would abort it
     with t.snapshot():
-        agg = t.records(f"""
-            SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
-                   {QUAD_COUNTS},
-                   coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
-                   {net_coop_sql()} AS ncoop,
-                   min(event_day) AS first_day, max(event_day) AS last_day{top_picks}
-            FROM {{t}} WHERE {where}
-            GROUP BY 1 ORDER BY 1""")
-        fetched = (t.fetch(where, [p for r in agg for p in r["picks"]], articles=articles)
-                   if top > 0 else {})
+        # Inside the snapshot: the rollup's state and its rows are read at the same moment.
+        table = rollup and _rollup_serves(t, freq, directed, dimension, roots, top, start_d,
+                                          end_d)
+        if table:
+            lo, hi = sorted((a, b))
+            bounds = (month_number(start_d) if start_d else None,
+                      month_number(end_d) if end_d else None)
+            agg = t.records(rollup_series_sql(table, f"{lo}|{hi}", mods, freq, top, *bounds))
+            fetched = {}
+            if top > 0:
+                picks = [(p["id"], p["locator"]) for r in agg for p in r["picks"] or []]
+                for r in agg:
+                    r["picks"] = [p["id"] for p in r["picks"] or []]
+                # Reports are found by id alone: the dyad condition on events is not on a
+                # clustered column, so it would only add work.
+                fetched = t.fetch_ids(where if t.merged else "true", picks, articles=articles)
+        else:
+            bucket = bucket_sql(freq)
+            nrep = t.n_reports()
+            # One pass: the counts, and each period's top events (max_by keeps the k best).
+            top_picks = (f", max_by({t.pick_sql()}, {rank_sql(t)}, {int(top)}) AS picks"
+                         if top > 0 else "")
+            agg = t.records(f"""
+                SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
+                       {QUAD_COUNTS},
+                       coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
+                       {net_coop_sql()} AS ncoop,
+                       min(event_day) AS first_day, max(event_day) AS last_day{top_picks}
+                FROM {{t}} WHERE {where}
+                GROUP BY 1 ORDER BY 1""")
+            fetched = (t.fetch(where, [p for r in agg for p in r["picks"]], articles=articles)
+                       if top > 0 else {})
     for r in agg:
         r["period"] = bucket_start(r["period"], freq)
     if not agg and not (start_d and end_d):
@@ -251,6 +278,26 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
             events = [fetched[pick] for pick in r["picks"] if pick in fetched]
             index[r["period"]].top_events = sorted(events, key=rank_key, reverse=True)
     return periods
+
+
+def _rollup_serves(t: EventTable, freq: str, directed: bool, dimension: Optional[str],
+                   roots: Optional[Iterable[str]], top: int, start: Optional[dt.date],
+                   end: Optional[dt.date]) -> Optional[Rollup]:
+    """The dyad-month rollup that answers this series exactly, if any: a store table (not a
+    view or relation) whose rollup is current, undirected, no dimension or root filter,
+    periods of whole months (a start on a month's first day, an end on its last), at most
+    TOP_KEPT top events."""
+    if (t.con is None or t.relation is not None or directed or dimension
+            or roots is not None or freq not in ROLLUP_FREQS or top > TOP_KEPT):
+        return None
+    if start is not None and start.day != 1:
+        return None
+    if end is not None and (end + dt.timedelta(days=1)).day != 1:
+        return None
+    table = MERGED if t.merged else REPORTS
+    if not (t.has_table("rollup_state") and rollup_current(t.con, table)):
+        return None
+    return table
 
 
 def top_events(source: Source, a: str, b: str, start: Any = None, end: Any = None, *,

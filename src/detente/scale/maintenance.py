@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ..store import Store
-from .layout import (CHECKPOINT_PREFIX, COMMITS, DERIVED, DERIVED_STATE, TABLES, Lake,
+from .layout import (CHECKPOINT_PREFIX, _fsync_file, COMMITS, DERIVED, DERIVED_STATE, TABLES, Lake,
                      LakeError, Marker, atomic_write_text, partition_key)
 from .views import create_views, store_columns
 
@@ -34,14 +34,6 @@ TARGET_BYTES = 256 << 20
 
 def _lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- compaction ------------------------------------------------------------------------------
@@ -93,7 +85,7 @@ def compact(lake_path: str | os.PathLike, *, target_bytes: int = TARGET_BYTES) -
                             f"COPY (SELECT * FROM read_parquet([{names}], hive_partitioning = false, "
                             f"union_by_name = true) ORDER BY {_SORT[table]}) TO {_lit(tmp)} "
                             "(FORMAT parquet, COMPRESSION zstd)")
-                        _fsync(tmp)
+                        _fsync_file(tmp)
                         os.replace(tmp, lake.root / rel_out)
                         for r in group:
                             mapping[r] = rel_out
@@ -234,7 +226,7 @@ def _export(store: Store, lake: Lake, report: TransferReport) -> None:
             TO {_lit(work / 'sources' / f'part-{key}.parquet')} (FORMAT parquet, COMPRESSION zstd)""")
         files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.parquet"))
         for f in files:
-            _fsync(work / f)
+            _fsync_file(work / f)
         report.articles = ids[0]
         report.events = evs[0]
         report.sources = con.execute("SELECT count(*) FROM article_sources").fetchall()[0][0]

@@ -161,6 +161,57 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX event_merge_members_merged ON event_merge_members (merged_id)",
         ],
     ),
+    (
+        3,
+        "dyad-month rollups of merged events and reports for dyad series",
+        [
+            # Merged events (and, in dyad_report_periods, reports) summed per unordered pair,
+            # month and modality, with each group's best events (detente.relations.rollup).
+            # Filled by the next `detente merge`; until then rollup_state does not match and
+            # series aggregate merged_events / events as before.
+            """
+            CREATE TABLE dyad_periods (
+                pair       VARCHAR NOT NULL,   -- 'A|B' as in merged_events.block ('A|B|root')
+                month      INTEGER NOT NULL,   -- year * 12 + month - 1 of event_day
+                modality   VARCHAR NOT NULL,
+                n_events   INTEGER NOT NULL,
+                n_reports  BIGINT NOT NULL,
+                q1         INTEGER NOT NULL,   -- events by quad class
+                q2         INTEGER NOT NULL,
+                q3         INTEGER NOT NULL,
+                q4         INTEGER NOT NULL,
+                n_scored   INTEGER NOT NULL,   -- events with a Goldstein score
+                gsum       DOUBLE NOT NULL,    -- sum of Goldstein scores
+                gabs       DOUBLE NOT NULL,    -- sum of their magnitudes
+                first_day  DATE NOT NULL,
+                last_day   DATE NOT NULL
+            )
+            """,
+            "CREATE TABLE dyad_report_periods AS SELECT * FROM dyad_periods LIMIT 0",
+            # The best TOP_KEPT events of each (pair, month, modality) group, best first.
+            """
+            CREATE TABLE dyad_period_tops (
+                pair      VARCHAR NOT NULL,
+                month     INTEGER NOT NULL,
+                modality  VARCHAR NOT NULL,
+                rank      BIGINT NOT NULL,     -- packed score, reports and day (rank_value_sql)
+                id        VARCHAR NOT NULL,    -- merged_events.id (events.id for reports)
+                locator   BIGINT               -- the row's position when written, checked by id
+            )
+            """,
+            "CREATE TABLE dyad_report_period_tops AS SELECT * FROM dyad_period_tops LIMIT 0",
+            # Which state of its source each rollup reflects: the source's row count (and for
+            # reports the latest coded_articles.coded_at) when it was last brought up to date.
+            """
+            CREATE TABLE rollup_state (
+                name          VARCHAR PRIMARY KEY,
+                source_rows   BIGINT NOT NULL,
+                source_stamp  TIMESTAMPTZ,
+                built_at      TIMESTAMPTZ DEFAULT current_timestamp
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
