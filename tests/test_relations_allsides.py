@@ -9,10 +9,12 @@ The subset: every dated article mentioning North Korea published in the days aft
 fury" (8 August 2017) and "Little Rocket Man" (22 September 2017), around the Singapore summit
 (12 June 2018) and the Hanoi summit (27-28 February 2019), and in three months with North Korea
 news but no summit (August 2018, May 2019, December 2019) for contrast.
-AllSides holds no dated report of the Vladivostok (April 2019) or DMZ (June 2019) meetings (the
-DMZ stories are undated), and its Hanoi stories are side stories published before and after the
-summit, so the coder reads them as a planned meeting and later remarks; docs/relations.md has
-the full run and what it shows.
+AllSides holds no report of the Vladivostok summit (April 2019); its DMZ (30 June 2019) stories
+are few and mostly undated captions, and its Hanoi stories are side stories published before and
+after the summit, so the coder reads them as a planned meeting and later remarks;
+docs/relations.md has the full run and what it shows.  The one Russia-North Korea meeting it
+does report, Lavrov's with Kim in Pyongyang on Thursday 31 May 2018, is checked on its own
+article: a weekday resolved against a Saturday publication date.
 """
 from __future__ import annotations
 
@@ -95,6 +97,24 @@ def test_hanoi_appears_as_the_planned_meeting(summit_store):
                           modalities=("planned",), roots=("03", "04"), freq="day", top=3)
     days = {p.label for p in planned if p.n_events}
     assert "2019-02-27" in days, days
+
+
+def test_lavrov_meeting_kim_is_dated_by_its_weekday(shared):
+    # Lavrov met Kim in Pyongyang on Thursday 31 May 2018, the one Russia-North Korea meeting
+    # AllSides reports in 2018-2019: "Kim used Cold War-style language ... during a televised
+    # encounter with Russian Foreign Minister Sergei Lavrov in Pyongyang on Thursday", in a
+    # story published on Saturday 2 June.
+    from detente.events.coder import code_text
+
+    corpus = shared / "corpora" / "news" / "allsides_international.jsonl"
+    with corpus.open(encoding="utf-8") as src:
+        docs = [d for d in map(json.loads, src)
+                if "2018-05-30" <= (d.get("date") or "") <= "2018-06-03" and "Lavrov" in d["text"]]
+    assert docs
+    meetings = [e for d in docs for e in code_text(d["text"], d["date"], d["id"])
+                if e.root == "04" and {e.source_country, e.target_country} == {"RUS", "PRK"}]
+    assert {(e.date, e.modality) for e in meetings} == {("2018-05-31", "occurred")}, \
+        [(e.date, e.modality, e.evidence.sentence) for e in meetings]
 
 
 def test_merged_events_carry_several_outlets(summit_store):

@@ -33,6 +33,14 @@ How a sentence is coded
 7. A sentence that clearly reports an event but names no resolvable actor still yields its main
    event, with empty source and target and lower confidence: ``detente code`` shows it, and
    dyad analytics ignore it because they need both countries.
+8. Event nouns across the article (:mod:`detente.events.event_nouns`): a bare "the summit"
+   takes the date and place the article gives the same meeting between the same countries
+   elsewhere, and is planned when that date is after publication; any event the text dates
+   after publication is planned.  "A previous round of talks" (an earlier, undated event) and
+   "enthusiasm for negotiation" (negotiating in general, no party in its phrase) are not
+   coded.  A meeting noun in an adjunct ("spoke *during an encounter with* Lavrov", "after
+   *their* meeting") has the clause's subject as a participant, and the place it is held in
+   ("in Singapore") is never taken for the other party.
 """
 from __future__ import annotations
 
@@ -48,6 +56,9 @@ from spacy.attrs import LEMMA
 from .. import __version__
 from ..records import ActorMention, Event, Evidence, Place, event_id
 from .cameo import CAMEO, cameo_info, compose, penta_class, root_for_penta, root_of
+from .dates import fallback_date
+from .event_nouns import (Mention, after_publication, anchor_mentions, generic_process,
+                          past_reference, several)
 from .verbs import Match, VerbDictionary, default_verbs
 
 log = logging.getLogger(__name__)
@@ -271,10 +282,17 @@ class Coder:
         if not work:
             return []
         self._arbitrate(work)
-        events: list[Event] = []
+        pending: list[_Pending] = []
         for idx, sent, actors, found in work:
             for f in found:
-                events.extend(self._build(article_id, idx, sent, f, date))
+                p = self._attributes(idx, sent, f, date)
+                if p is not None:
+                    pending.append(p)
+        # Bare "the summit" takes the date and place the article gives that summit elsewhere.
+        anchor_mentions((p.mention for p in pending), date)
+        events: list[Event] = []
+        for p in pending:
+            events.extend(self._build(article_id, p))
         return _dedupe(events)
 
     def _events_in(self, sent, actors: list[Actor], matches: list[Match]) -> list[_Found]:
@@ -291,6 +309,10 @@ class Coder:
         for m in by_tok.values():
             gov = _governor(m.token, by_tok)
             if gov is None:
+                kept.append(m)
+            elif gov.codes[0] in _VISIT_CODES and root_of(m.codes[0]) == "04" and m.token.dep_ == "advcl":
+                # "Kim traveled to Singapore to meet with Trump": the journey and the meeting
+                # are two events with different parties
                 kept.append(m)
             elif gov.token.i not in governed and "speech" not in m.pattern.flags:
                 governed[gov.token.i] = m
@@ -417,7 +439,12 @@ class Coder:
                 sources = _nearest(actors, tok, before=True, exclude=targets)
                 fb_s = bool(sources)
             if not targets:
-                targets = _nearest(actors, tok, before=False, exclude=sources)
+                skip = sources
+                if tok.pos_ in ("NOUN", "PROPN") and code0 not in _VISIT_CODES \
+                        and code0[:2] not in _LOCATED_ROOTS:
+                    # "their meeting in Singapore": where a meeting is held is not whom it is with
+                    skip = sources + [a for a in actors if _locative(a)]
+                targets = _nearest(actors, tok, before=False, exclude=skip)
                 fb_t = bool(targets)
             if sources and not targets and _n_distinct(sources) >= 2:
                 reciprocal = True
@@ -464,11 +491,40 @@ class Coder:
                         found.append(f)
 
     # -- records ----------------------------------------------------------------------------
-    def _build(self, article_id: str, idx: int, sent, f: _Found, pub_date: str | None) -> list[Event]:
+    def _attributes(self, idx: int, sent, f: _Found, pub_date: str | None) -> Optional["_Pending"]:
+        """Modality, date, place and attribution of one found event, or None when the mention
+        is not a datable event: an earlier event the sentence does not date ("a previous round
+        of talks") or negotiating in general ("enthusiasm for negotiation")."""
         code = f.code_choices[0]
         trig = f.token
         attrs = self.attributes
         modality, cue = attrs.modality(sent, trig)
+        date, precision = attrs.date(sent, trig, pub_date)
+        dated = date is not None and (date, precision) != fallback_date(pub_date)
+        nominal = trig.pos_ in ("NOUN", "PROPN")
+        if nominal and f.match is not None and not dated and past_reference(trig):
+            return None
+        if nominal and root_of(code) == "04" and generic_process(trig) and not _tree_actors(f):
+            return None
+        if dated and modality in ("occurred", "claimed") and after_publication(date, precision, pub_date):
+            modality, cue = "planned", "dated after publication"
+        place = attrs.place(sent, trig)
+        asserted_by, cited = attrs.attribution(sent, trig)
+        pairs = _pairs(f)
+        countries = frozenset(_country(a) for pair in pairs for a in pair if a is not None)
+        first = pairs[0] if pairs else (None, None)
+        mention = Mention(sentence_index=idx, lemma=trig.lemma_.lower(), nominal=nominal,
+                          code=code, pair=countries if len(pairs) <= 2 else frozenset(),
+                          direction=tuple(_country(a) if a is not None else None for a in first),
+                          modality=modality, date=date, precision=precision, place=place,
+                          dated_by_text=dated, several=nominal and several(trig))
+        return _Pending(idx, sent, f, pairs, cue, asserted_by, cited, mention)
+
+    def _build(self, article_id: str, p: "_Pending") -> list[Event]:
+        idx, sent, f, m = p.idx, p.sent, p.found, p.mention
+        code = f.code_choices[0]
+        trig = f.token
+        modality, cue = m.modality, p.cue
         if modality == "negated" and root_of(code) in _COOP_ROOTS and (
                 _future(trig) or (cue or "").split(" ")[0].lower() in _REFUSAL_CUES):
             # "will not accept", "failed to reach a deal": a refusal (12), not a non-event
@@ -478,10 +534,9 @@ class Coder:
             # is 036 express intent to meet, "is due to sign" 030.
             code = compose("030", code)
         info = cameo_info(code)
-        date, precision = attrs.date(sent, trig, pub_date)
-        place = attrs.place(sent, trig)
-        asserted_by, cited = attrs.attribution(sent, trig)
-        pairs = _pairs(f)
+        date, precision, place = m.date, m.precision, m.place
+        asserted_by, cited = p.asserted_by, p.cited
+        pairs = p.pairs
         if place is not None and place.country and root_of(code) in _LOCAL_ROOTS \
                 and all(s is None for s, _ in pairs):
             # "A car bomb killed a journalist in Beirut": with no named perpetrator, violence
@@ -526,6 +581,26 @@ class Coder:
                     goldstein=base.goldstein, plover=base.plover, plover_mode=base.plover_mode,
                     modality="occurred", date=recalled, date_precision="year", place=None))
         return out
+
+
+@dataclass
+class _Pending:
+    """A found event with its attributes, between attribute resolution and record building
+    (article-level anchoring may still change its date, place and modality)."""
+
+    idx: int
+    sent: Any
+    found: _Found
+    pairs: list
+    cue: Optional[str]
+    asserted_by: Optional[str]
+    cited: list
+    mention: Mention
+
+
+def _tree_actors(f: _Found) -> bool:
+    """Whether the parse (not reading order) named any of the event's actors."""
+    return bool((f.sources and not f.fallback_source) or (f.targets and not f.fallback_target))
 
 
 # ------------------------------------------------------------------------------------------
@@ -824,6 +899,12 @@ def _actors_in(tok, actors: list[Actor], exclude: Iterable[Actor] = ()) -> list[
     return uniq
 
 
+def _locative(a: Actor) -> bool:
+    """An actor named as a place: the object of "in", "at" or "near"."""
+    h = a.head
+    return h.dep_ == "pobj" and h.head.dep_ == "prep" and h.head.lower_ in ("in", "at", "near", "inside")
+
+
 def _is_list_item(tok, by_head: dict) -> bool:
     """An apposition that is really a list member ("The US, Russia, and Switzerland"): an
     actor heading a coordination of its own."""
@@ -994,6 +1075,19 @@ def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, pa
             gov = gov.head.head
         else:
             break
+    if not sources and not between and code[:2] == "04":
+        clause = _participants_clause(n, gov)
+        if clause is not None:
+            subj, passive = _subject_of(clause)
+            found = _actors_in(subj, actors, exclude=targets) if subj is not None and not passive else []
+            plural = any(c.dep_ == "poss" and c.lower_ == "their" for c in n.children)
+            if plural and found:
+                # "their" is the whole subject, however the parser split it ("Trump and North
+                # Korean leader Kim" with "Trump" as a modifier)
+                span = {t.i for t in subj.subtree}
+                found = _distinct(found + [a for a in actors if a.head.i in span and a not in targets])
+            if found and (not plural or len({_country(a) for a in found}) >= 2):
+                sources, fallback = found, False
     # A support verb realises the noun: "X held talks with Y", "Y faced sanctions", "Israel
     # and Lebanon renewed negotiations" (verbs.tsv lists them with the flag "light").  Other
     # verbs relate the event to something else ("the announcement follows a meeting"), so
@@ -1045,6 +1139,33 @@ def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, pa
     elif gov.dep_ in ("ROOT", "dobj", "pobj", "conj", "appos") and not sources and not targets:
         fallback = True
     return sources, targets, rev, between, fallback
+
+
+# Prepositions whose meeting noun is something the clause's subject took part in: "Kim used
+# harsh language *during* an encounter with Lavrov", "said *after* talks with Xi".
+_PARTICIPATION_PREPS = frozenset({"during", "at", "after", "following", "in", "on", "upon", "amid"})
+_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their", "its"})
+
+
+def _participants_clause(n, gov):
+    """The verb whose subject took part in the meeting noun ``n``: the clause a possessive
+    pronoun refers back to ("Trump and Kim issued a statement after *their* meeting", "Trump,
+    on the heels of *his* summit with Kim, said"), or the clause a meeting noun is an adjunct
+    of ("Kim spoke *during an encounter with* Lavrov").  None otherwise."""
+    possessed = any(c.dep_ == "poss" and c.lower_ in _POSSESSIVE_PRONOUNS for c in n.children)
+    if not possessed:
+        prep = gov.head
+        if gov.dep_ != "pobj" or prep.dep_ != "prep" or prep.lower_ not in _PARTICIPATION_PREPS:
+            return None
+        return prep.head if prep.head.pos_ in ("VERB", "AUX") else None
+    cur = gov
+    for _ in range(6):
+        if cur.head.i == cur.i:
+            return None
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX"):
+            return cur
+    return None
 
 
 def _nearest(actors: list[Actor], tok, before: bool, exclude: list[Actor]) -> list[Actor]:

@@ -17,14 +17,17 @@ Rules
   borrowed.  A planned event never takes a date that resolves before publication from any
   clause but its own.
 * "since 2000", "until 2025": the start or end of a span, not the time of the event, so they
-  never date the event.  "the first since 2000" does, however, mention a past event of the
+  never date the event.  "three months since Trump met Kim" does: the meeting was three months
+  before publication.  "the first since 2000" does, however, mention a past event of the
   same kind (Putin's previous visit): :func:`historical_references` reports those for the
   coder, with the year (and "the first in 24 years" as pub year - 24).
 * Tense decides ambiguous expressions: a bare month, a month-day or a weekday resolves to the
   most recent one on or before the publication date for a past event and to the next one on
   or after it for a future (planned or modal) event.  The publication day itself counts,
   because news names the day of publication by its weekday ("said on Monday" in Monday's
-  paper).  "last"/"next" override tense.
+  paper).  "last"/"next" override tense.  An event noun has no tense of its own ("the June 12
+  summit", "an encounter on Thursday"): unless a past verb realises it ("talks were held on
+  Monday") or a cue makes it future, it takes the occurrence nearest the publication date.
 * Precision is what the text gives: "June 19" day, "September 2023" month, "2000" year.
   Week-level expressions ("last week", "two weeks ago") are reported at month precision,
   because a single day would claim more than the text says.
@@ -42,7 +45,7 @@ from typing import Callable, NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
-from .modality import HYPOTHETICAL, NEGATED, PLANNED, governors, modality_cues
+from .modality import HYPOTHETICAL, PLANNED, governors, modality_cues
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -80,9 +83,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx)) for name,
             r"this\s+afternoon|this\s+evening|earlier\s+today|later\s+today))\b"),
     ("weekday", rf"(?:\b(?i:(?P<dir>last|next|this\s+coming|this|coming|past))\s+)?"
                 rf"\b(?P<wd>{_WD})\b"),
+    ("weekend", r"\b(?i:(?:over|during|at)\s+the\s+weekend)\b"),
     ("unit", r"\b(?i:(?:(?P<q>earlier|later|early|late)\s+)?(?P<dir>last|next|this|coming)"
              r"\s+(?P<unit>week|weekend|month|year))\b"),
     ("ago", rf"\b(?i:(?P<n>{_NUM})\s+(?P<unit>day|week|month|year|decade)s?\s+ago)\b"),
+    # "less than three months since Trump met Kim": the clause after "since" is that long ago
+    ("since", rf"\b(?i:(?P<n>{_NUM})\s+(?P<unit>day|week|month|year|decade)s?\s+since)\b"),
 ]]
 # A bare month or year is a date only after a preposition or qualifier ("in September",
 # "since 2000", "early 2023"), so "May" the modal and "2000 troops" stay out.  They are found
@@ -118,9 +124,12 @@ _FAMILIES: dict[str, tuple[Callable[[str, str], bool], re.Pattern[str]]] = {
     "unit": (lambda text, low: any(w in low for w in _UNIT_WORDS),
              re.compile(r"(?i)\b(?:week|weekend|month|year)\b")),
     "ago": (lambda text, low: " ago" in low, re.compile(r"(?i)\bago\b")),
+    "since": (lambda text, low: " since " in low, re.compile(r"(?i)\bsince\b")),
 }
 _FAMILY_OF = {"ymd": "year", "mdy": "month", "dmy": "month", "my": "month", "md": "month",
-              "dm": "month", "day": "day", "weekday": "weekday", "unit": "unit", "ago": "ago"}
+              "dm": "month", "day": "day", "weekday": "weekday", "unit": "unit", "ago": "ago",
+              "weekend": "unit",
+              "since": "since"}
 _WINDOW = 40  # characters either side of a core word: longer than any pattern's reach
 _SPAN_START = re.compile(r"(?i)\b(since|until|till|ever\s+since)\s+(?:(?:early|late|mid)[\s-]+)?$")
 _FIRST_IN = re.compile(rf"(?i)\bin\s+(?:more\s+than\s+|over\s+|almost\s+|nearly\s+)?"
@@ -209,6 +218,12 @@ def _pub_result(pub: tuple[date, str] | None) -> tuple[str | None, str | None]:
     if pub is None:
         return None, None
     return _iso(pub[0], pub[1]), pub[1]
+
+
+def fallback_date(pub_date: str | None) -> tuple[str | None, str | None]:
+    """The (date, precision) an event gets when its sentence gives no date: the publication
+    date's, or (None, None)."""
+    return _pub_result(parse_pub_date(pub_date))
 
 
 # --- finding expressions -------------------------------------------------------------------
@@ -326,9 +341,13 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 
 def resolve_mention(mention: DateMention, pub: tuple[date, str] | None,
-                    future: bool) -> tuple[str, str] | None:
+                    future: bool | None) -> tuple[str, str] | None:
     """ISO and precision of one expression, or None when it cannot be resolved (a relative
-    expression without a publication date, an impossible day)."""
+    expression without a publication date, an impossible day).
+
+    ``future``: True for a future event, False for a past one, None when the text gives no
+    tense (an event noun: "the June 12 summit"), in which case an ambiguous expression takes
+    the occurrence nearest the publication date, the past one on a tie."""
     g = mention.get
     kind = mention.kind
     today = pub[0] if pub else None
@@ -349,7 +368,10 @@ def resolve_mention(mention: DateMention, pub: tuple[date, str] | None,
         d = _safe_date(today.year, month, day)
         if d is None:
             return None
-        if future and d < today - timedelta(days=1):
+        if future is None:
+            near = [c for c in (_safe_date(today.year + k, month, day) for k in (-1, 0, 1)) if c]
+            d = min(near, key=lambda c: (abs((c - today).days), c > today))
+        elif future and d < today - timedelta(days=1):
             d = _safe_date(today.year + 1, month, day) or d
         elif not future and d > today + timedelta(days=1):
             d = _safe_date(today.year - 1, month, day) or d
@@ -363,7 +385,13 @@ def resolve_mention(mention: DateMention, pub: tuple[date, str] | None,
         elif pre == "next":
             year += month <= today.month
         elif pre != "this":
-            if future and month < today.month:
+            if future is None:
+                # nearest such month; on a tie (six months either way) the past one
+                if month - today.month >= 6:
+                    year -= 1
+                elif today.month - month > 6:
+                    year += 1
+            elif future and month < today.month:
                 year += 1
             elif not future and month > today.month:
                 year -= 1
@@ -382,8 +410,19 @@ def resolve_mention(mention: DateMention, pub: tuple[date, str] | None,
         elif direction in ("next", "coming", "this coming"):
             d = today + timedelta(days=ahead or 7)
         else:
+            if future is None:
+                future = ahead < back
             d = today + timedelta(days=ahead) if future else today - timedelta(days=back)
         return d.isoformat(), DAY
+    if kind == "weekend":
+        # "over the weekend": ahead, the coming Saturday; behind, the last Sunday before
+        # publication (a Sunday paper's weekend is its Saturday)
+        saturday, sunday = 5, 6
+        if future:
+            return (today + timedelta(days=(saturday - today.weekday()) % 7)).isoformat(), DAY
+        if today.weekday() == sunday:
+            return (today - timedelta(days=1)).isoformat(), DAY
+        return (today - timedelta(days=(today.weekday() - sunday) % 7 or 7)).isoformat(), DAY
     if kind == "unit":
         unit, direction = g("unit").lower(), g("dir").lower()
         step = {"last": -1, "next": 1, "coming": 1}.get(direction, 0)
@@ -400,7 +439,7 @@ def resolve_mention(mention: DateMention, pub: tuple[date, str] | None,
         if unit == "month":
             return _iso(_shift_months(today, step), MONTH), MONTH
         return f"{today.year + step:04d}", YEAR
-    if kind == "ago":
+    if kind in ("ago", "since"):
         n, unit = _number(g("n")), g("unit").lower()
         if unit == "day":
             return (today - timedelta(days=n)).isoformat(), DAY
@@ -417,13 +456,14 @@ _PERIODS = {"day": DAY, "time": DAY, "week": MONTH, "month": MONTH, "year": YEAR
 
 
 @lru_cache(maxsize=4096)
-def _dateparser(text: str, today: date | None, future: bool) -> tuple[str, str] | None:
+def _dateparser(text: str, today: date | None, future: bool | None) -> tuple[str, str] | None:
     """Last resort for DATE entities no pattern read; slow, hence cached and rare."""
     if today is None and not re.search(_YEAR, text):
         return None  # a relative expression with nothing to be relative to
     from dateparser.date import DateDataParser
 
-    settings = {"PREFER_DATES_FROM": "future" if future else "past",
+    settings = {"PREFER_DATES_FROM": "current_period" if future is None
+                else "future" if future else "past",
                 "RETURN_TIME_AS_PERIOD": True, "REQUIRE_PARTS": []}
     if today is not None:
         settings["RELATIVE_BASE"] = datetime(today.year, today.month, today.day)
@@ -455,6 +495,46 @@ def _is_future(tok: Token) -> bool:
     return False
 
 
+_REPORTING = frozenset({"say", "tell", "claim", "state", "report", "announce", "add", "note",
+                        "warn", "insist", "confirm", "deny", "accuse", "argue", "write", "tweet"})
+
+
+def _past_clause(verb: Token) -> bool:
+    """Past tense or perfect: "were held", "met", "has held"."""
+    if verb.tag_ == "VBD":
+        return True
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.tag_ == "VBD" for a in auxes):
+        return True
+    return verb.tag_ == "VBN" and any(a.lemma_ == "have" for a in auxes)
+
+
+def _tense(tok: Token) -> bool | None:
+    """True for a future or modal event, False for a past one, None for an event noun whose
+    clause gives no tense: "the June 12 summit" is next month's summit in a May article and
+    last month's in a July one, so its date is resolved to the nearest occurrence.  A noun
+    realised by a past verb ("talks were held on Monday") is past."""
+    if _is_future(tok):
+        return True
+    if tok.pos_ in ("VERB", "AUX"):
+        # "Trump and Kim meet on Tuesday", "Kim is meeting Putin on Friday": news uses the
+        # present for scheduled acts, so the present points either way; reports of speech
+        # ("Russia says on Monday") refer back.
+        present = tok.tag_ in ("VBZ", "VBP") or (tok.tag_ == "VBG" and any(
+            c.dep_ == "aux" and c.tag_ in ("VBZ", "VBP") for c in tok.children))
+        if present and tok.lemma_.lower() not in _REPORTING:
+            return None
+        return False
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return False
+    for gov in governors(tok):
+        if not gov.scoped:
+            break
+        if gov.token.pos_ in ("VERB", "AUX"):
+            return False if _past_clause(gov.token) else None
+    return None
+
+
 # "greets Chavez upon his arrival in Havana in December 1994": an event noun after these
 # prepositions sets the time of the verb, so its date is the verb's too.
 _TIME_ANCHORING = {"during", "upon", "on", "at", "following", "throughout", "amid", "after",
@@ -469,6 +549,13 @@ def _owner(sent: Span, mention: DateMention, trigger: Token) -> Token | None:
     words = [t for t in span if not t.is_punct]
     if not words or any(t.i == trigger.i for t in span):
         return None
+    if mention.kind == "since":
+        # "three months since the two presidents met" / "since the summit": what "since"
+        # introduces is what happened that long ago
+        mark = span[-1]
+        if mark.dep_ == "prep":
+            return next((c for c in mark.children if c.dep_ == "pobj"), None)
+        return mark.head if mark.head.i != mark.i and mark.head.i not in {t.i for t in span} else None
     # The expression's own head word: the token whose head lies outside it.
     inside = {t.i for t in span}
     tok = next((t for t in words if t.head.i not in inside), words[0])
@@ -508,9 +595,18 @@ def _trigger_clauses(trigger: Token) -> tuple[set[int], set[int]]:
             reporting.add(gov.token.i)
         elif gov.slot in ("purpose",):
             continue
+        elif gov.slot in _DURING and gov.distance == 1 and gov.token.pos_ in ("VERB", "AUX"):
+            # "Kim spoke during an encounter with Lavrov on Thursday": the clause happened
+            # within the event, so the clause's date is the event's
+            own.add(gov.token.i)
+            break
         else:
             break
     return own, reporting
+
+
+# Prepositions that put a clause inside an event ("during the talks", "at the summit").
+_DURING = frozenset({"during", "at", "upon", "amid", "throughout", "in", "on"})
 
 
 _PRECISION_RANK = {DAY: 0, MONTH: 1, YEAR: 2}
@@ -555,13 +651,17 @@ def resolve_event_date(sent: Span, trigger: Token, pub_date: str | None, *,
     mentions = date_mentions(sent)
     if not mentions:
         return _pub_result(pub)
-    future = modality == PLANNED if modality is not None else _is_future(trigger)
-    if modality in (HYPOTHETICAL, NEGATED) and not future:
-        future = _is_future(trigger)
+    future: bool | None
+    if modality == PLANNED:
+        future = True
+    else:
+        future = _tense(trigger)
     resolved_all: list[tuple[tuple[int, int], tuple[str, str]]] = []
     for mention, owner, rank, distance in _select(sent, trigger, mentions):
-        if rank == 2 and future:
-            continue  # the date of the report announcing a planned event is not its date
+        if rank == 2 and (future or future is None):
+            # the date of the report announcing a planned event is not its date, nor is the
+            # date of a remark about a tenseless event noun ("said on Friday the summit ...")
+            continue
         owner_future = future if rank < 2 else _is_future(owner)
         resolved = resolve_mention(mention, pub, owner_future)
         if resolved is None:

@@ -13,13 +13,18 @@ Cues come from two places:
    future-in-the-past of reported speech and so planned: "Lavrov said Russia would send
    troops"), negation (``not``, ``n't``, ``never``, determiner ``no``), adverbs
    (``allegedly``, ``reportedly`` claimed; ``possibly``, ``potentially`` hypothetical),
-   adjectives on a nominal trigger (``upcoming``/``planned``/``scheduled`` visit planned;
-   ``potential``/``possible`` transfer hypothetical; ``alleged`` attack claimed), conditional
+   adjectives on a nominal trigger, also where the parser hangs them on another pre-modifier
+   (``upcoming``/``planned``/``scheduled`` visit, "a planned June 12 meeting" planned;
+   ``potential``/``possible`` transfer hypothetical; ``alleged`` attack claimed), what the
+   clause predicates of a nominal subject ("a meeting is *in the works*", "the summit is *set
+   for* June 12", "talks are *expected*" planned; "a deal is *possible*" hypothetical), conditional
    ``if``/``unless`` on the trigger's clause or on a clause attached to it, and
    ``according to``.
 2. *Lexical governors*: the verb, adjective or noun whose complement the trigger is —
    ``plans to``, ``is due to``, ``is set to``, ``is scheduled to``, ``is expected to``,
-   ``agreed to`` (planned); ``consider``, ``propose``, ``ready to``, ``likely to``,
+   ``agreed to``, ``ahead of``, ``in anticipation of``, ``on the eve of`` (planned);
+   ``reconsider`` (hypothetical: "suggest Kim reconsider the summit");
+   ``consider``, ``propose``, ``ready to``, ``likely to``,
    ``urge ... to`` (hypothetical); ``refused to``, ``failed to``, ``denied``, ``ruled out``,
    ``cancelled``, ``rejected reports that``, ``without`` (negated); ``X said``, ``told``,
    ``accused ... of``, ``reports that`` (claimed).
@@ -83,9 +88,21 @@ _HYPOTHETICAL_ADVERBS = {"possibly", "potentially", "perhaps", "maybe", "conceiv
                          "hypothetically"}
 _PLANNED_MODIFIERS = {"upcoming", "planned", "scheduled", "forthcoming", "proposed",
                       "prospective", "future", "expected", "impending", "imminent",
-                      "anticipated", "intended", "coming", "pending", "slated"}
+                      "anticipated", "intended", "coming", "pending", "slated", "next"}
 _HYPOTHETICAL_MODIFIERS = {"potential", "possible", "likely", "hypothetical", "conditional",
                            "mooted", "contemplated"}
+# Predicates that put an event noun in the future when it is their subject: "a meeting is *in
+# the works*", "the summit is *due*/*set for* June 12", "talks are *expected*".
+_PLANNED_PREDICATES = {"due", "set", "scheduled", "slated", "expected", "planned", "imminent",
+                       "poised", "penciled", "pencilled", "arranged", "anticipated"}
+_HYPOTHETICAL_PREDICATES = {"possible", "likely", "unlikely", "uncertain", "doubtful", "mooted",
+                            "proposed", "considered", "contemplated", "envisaged"}
+# "in the works", "in the pipeline", "in the offing", "in the making", "on track"
+_PLANNED_STATES = {("in", "works"), ("in", "work"), ("in", "pipeline"), ("in", "offing"),
+                   ("in", "making"), ("on", "track"), ("on", "schedule")}
+_NEGATED_MODIFIERS = {"cancelled", "canceled", "scrapped", "aborted", "shelved", "scuttled",
+                      "called-off"}
+_POSTPONED_MODIFIERS = {"postponed", "delayed", "rescheduled", "deferred"}
 _CLAIM_MODIFIERS = {"alleged", "reported", "purported", "suspected", "claimed", "rumoured",
                     "rumored", "so-called"}
 _CONDITIONAL_MARKS = {"if", "unless", "whether"}
@@ -117,14 +134,32 @@ _lex(PLANNED, {_CONTROL},
 _lex(PLANNED, {_OBJECT, "for"}, "plan", "schedule", "postpone", "delay", "defer",
      "reschedule")
 _lex(PLANNED, {"for"}, "preparation", "prepare", "arrangement")
+# "ahead of the summit", "in advance of", "in anticipation of", "on the eve of": the event is
+# still to come at the time of the clause.
+_lex(PLANNED, {"of"}, "ahead", "advance", "anticipation", "eve")
+_lex(PLANNED, {"to"}, "run-up", "lead-up", "runup", "buildup", "build-up", "countdown")
+# "heading into the talks", "going into the summit", "looking forward to meeting",
+# "laying the groundwork for the meeting", "paving the way for talks"
+_lex(PLANNED, {"into"}, "head", "go")
+_lex(PLANNED, {"to"}, "forward")
+_lex(PLANNED, {"for"}, "groundwork", "stage", "way", "logistics", "venue", "agenda")
+# "momentum toward a summit", "a step towards talks", "the road to the summit"
+_lex(PLANNED, {"toward", "towards", "to"}, "momentum", "step", "path", "road", "push")
 _lex(HYPOTHETICAL, {_CONTROL, _OBJECT},
      "consider", "weigh", "contemplate", "mull", "explore", "propose", "suggest",
      "discuss", "debate", "envisage", "envision")
+# "suggest Kim reconsider the summit": the event is in question, not happening as planned.
+_lex(HYPOTHETICAL, {_OBJECT}, "reconsider", "rethink", "jeopardize", "jeopardise",
+     "endanger")
 _lex(HYPOTHETICAL, {_CONTROL},
      "likely", "unlikely", "possible", "ready", "willing", "able", "want", "wish", "hope",
      "seek", "urge", "demand", "ask", "appeal", "call", "press", "request", "encourage",
      "offer", "push", "attempt", "try", "effort", "readiness", "willingness", "proposal",
      "bid")
+# "Kim's desire to meet Trump", "his eagerness to meet", "it is necessary to engage in talks"
+_lex(HYPOTHETICAL, {_CONTROL}, "eagerness", "eager", "desire", "keen", "will", "necessary",
+     "important", "essential", "vital", "crucial", "imperative", "need")
+_lex(HYPOTHETICAL, {"in"}, "interest")
 _lex(HYPOTHETICAL, {"for"}, "call", "appeal", "demand", "push", "press", "ask", "hope",
      "proposal", "plea")
 _lex(NEGATED, {_CONTROL}, "refuse", "decline", "fail", "avoid", "unable", "reluctant",
@@ -172,6 +207,8 @@ _REALISING_OBJECT_VERBS = {
     "adopt", "pass", "approve", "order", "file", "lodge", "express", "voice", "receive",
 }
 _PAST_TAGS = {"VBD", "VBN"}
+# Prepositions that put their clause inside the event they introduce.
+_WITHIN = {"during", "at", "in", "on", "amid", "throughout", "upon"}
 
 
 @dataclass(frozen=True)
@@ -317,21 +354,68 @@ def _marker_cues(tok: Token, distance: int, *, copula: bool) -> Iterator[Cue]:
                     yield Cue(HYPOTHETICAL, mark.text, mark, distance)
 
 
+def _premodifiers(tok: Token) -> Iterator[Token]:
+    """Modifiers before a noun, including those the parser hangs on another pre-modifier: in
+    "a planned June 12 meeting" "planned" often attaches to "June", not to "meeting".  A
+    possessor's own modifiers ("Russia's planned") still describe this noun; relative and
+    prepositional phrases never come before the noun, so the walk stays in the noun phrase."""
+    stack = [c for c in tok.children if c.i < tok.i]
+    while stack:
+        child = stack.pop()
+        yield child
+        if child.dep_ in ("compound", "nmod", "nummod", "npadvmod", "amod", "poss", "quantmod"):
+            stack.extend(c for c in child.children if c.i < tok.i)
+
+
 def _nominal_cues(tok: Token) -> Iterator[Cue]:
     """Pre-modifiers of a nominal trigger: "upcoming visit", "no talks", "alleged attack"."""
-    for child in tok.children:
-        if child.i > tok.i:
-            continue
+    for child in _premodifiers(tok):
         low = child.lower_
-        if child.dep_ == "det" and low == "no":
+        if child.dep_ == "det" and low == "no" and child.head.i == tok.i:
             yield Cue(NEGATED, child.text, child, 0)
         elif child.dep_ in ("amod", "compound", "nmod", "acl", "advmod"):
-            if low in _PLANNED_MODIFIERS:
+            if low in _PLANNED_MODIFIERS or low in _POSTPONED_MODIFIERS:
                 yield Cue(PLANNED, child.text, child, 0)
+            elif low in _NEGATED_MODIFIERS:
+                yield Cue(NEGATED, child.text, child, 0)
             elif low in _HYPOTHETICAL_MODIFIERS:
                 yield Cue(HYPOTHETICAL, child.text, child, 0)
             elif low in _CLAIM_MODIFIERS:
                 yield Cue(CLAIMED, child.text, child, 0)
+
+
+def _predicate_cues(tok: Token) -> Iterator[Cue]:
+    """What the clause says about a nominal trigger that is its subject: "a meeting between
+    Kim and Trump *is in the works*", "the summit *is set for* June 12", "talks *are
+    expected*", "a second summit *is possible*"."""
+    if tok.dep_ not in ("nsubj", "nsubjpass") or tok.head.i == tok.i:
+        return
+    verb = tok.head
+    lemma = verb.lemma_.lower()
+    if tok.dep_ == "nsubjpass":
+        low = verb.lower_
+        if low in _PLANNED_PREDICATES or lemma in ("plan", "schedule", "slate", "arrange",
+                                                   "expect", "anticipate", "pencil"):
+            yield Cue(PLANNED, verb.text, verb, 1)
+        elif low in _HYPOTHETICAL_PREDICATES or lemma in ("propose", "consider", "moot",
+                                                          "contemplate", "discuss"):
+            yield Cue(HYPOTHETICAL, verb.text, verb, 1)
+        return
+    if lemma != "be":
+        return
+    for child in verb.children:
+        low = child.lower_
+        if child.dep_ in ("acomp", "attr", "oprd") and child.i > verb.i:
+            if low in _PLANNED_PREDICATES:
+                yield Cue(PLANNED, child.text, child, 1)
+            elif low in _HYPOTHETICAL_PREDICATES:
+                yield Cue(HYPOTHETICAL, child.text, child, 1)
+        elif child.dep_ == "prep" and child.i > verb.i:
+            for obj in child.children:
+                if obj.dep_ == "pobj" and (low, obj.lower_) in _PLANNED_STATES:
+                    yield Cue(PLANNED, f"{child.text} the {obj.text}"
+                              if any(d.lower_ == "the" for d in obj.children) else
+                              f"{child.text} {obj.text}", child, 1)
 
 
 def _according_to(tok: Token, distance: int) -> Iterator[Cue]:
@@ -346,7 +430,19 @@ def _lexical_cue(gov: Governor) -> Cue | None:
     if lemma in _TRANSPARENT:
         return None
     entry = _LEXICON.get(lemma) or _LEXICON.get(tok.lower_)
+    if entry is None and tok.tag_ in _PAST_TAGS and tok.lower_.endswith("ed"):
+        # the tagger's lemma is sometimes wrong ("hoped" -> "hop"): try the regular stem
+        entry = _LEXICON.get(tok.lower_[:-1]) or _LEXICON.get(tok.lower_[:-2])
     modality = entry.get(gov.slot) if entry else None
+    if modality is None and gov.slot not in (_CONTROL, _COMPLEMENT, _OBJECT):
+        # "laid the groundwork for the meeting", "looking forward to meeting": the phrase's
+        # object or adverb carries the meaning the preposition attaches to
+        for c in tok.children:
+            if c.dep_ in ("dobj", "advmod") and c.i < gov.child.i:
+                modality = _LEXICON.get(c.lemma_.lower(), {}).get(gov.slot)
+                if modality is not None:
+                    tok, lemma = c, c.lemma_.lower()
+                    break
     if modality is None:
         return None
     particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
@@ -360,6 +456,8 @@ def _lexical_cue(gov: Governor) -> Cue | None:
         return None  # "held back from striking"
     if lemma == "short" and tok.head.lemma_.lower() != "stop":
         return None
+    if gov.slot == "into" and tok.tag_ in _PAST_TAGS:
+        return None  # "went into the talks confident": they were under way then, not ahead
     text = " ".join([tok.text, *(c.text for c in tok.children if c.dep_ == "prt")])
     if gov.slot == _CONTROL and _is_infinitive(gov.child):
         text += " to"
@@ -419,6 +517,7 @@ def modality_cues(sent: Span, trigger: Token) -> list[Cue]:
     nominal = _is_nominal(trigger)
     if nominal:
         cues.extend(_nominal_cues(trigger))
+        cues.extend(_predicate_cues(trigger))
     for gov in governors(trigger):
         tok = gov.token
         if gov.slot == "without":
@@ -430,6 +529,12 @@ def modality_cues(sent: Span, trigger: Token) -> list[Cue]:
         if gov.scoped:
             copula = nominal and tok.lemma_ == "be"
             cues.extend(_marker_cues(tok, gov.distance, copula=copula))
+        elif gov.slot in _WITHIN and gov.distance == 1 and tok.pos_ in ("VERB", "AUX"):
+            # "the DPRK will resort to gamesmanship in negotiations with the US": what happens
+            # within an event is as future as the event.  Only the future carries over: "did
+            # not smile during the summit" says nothing about whether the summit took place.
+            cues.extend(c for c in _marker_cues(tok, gov.distance, copula=True)
+                        if c.modality == PLANNED)
         # "according to KCNA" covers everything reported in the clause it hangs from.
         cues.extend(_according_to(tok, gov.distance))
     cues.extend(_headline_infinitive(sent, trigger))
