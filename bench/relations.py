@@ -513,7 +513,8 @@ def render(r: dict[str, Any]) -> str:
     met_cpu = sum(e["pandas_cpu"] / e["sql_cpu"] >= 10 for e in default)
     lines += ["", "Paths: *rollup* is what `dyad_series` does by default: it reads the "
               "dyad-month rollup (`dyad_periods` / `dyad_report_periods` and their top events, "
-              "kept by `merge_events`) and then the picked events' rows; *raw* aggregates the "
+              "kept by `merge_events`; the top events are kept there with their fields, so "
+              "nothing else is read); *raw* aggregates the "
               "table itself (`rollup=False`, and every series a rollup cannot answer: directed, "
               "dimension or root filters, weeks, periods not made of whole months, a rollup not "
               "current). Both paths give the same periods and top events (checked in the run).",
@@ -523,13 +524,12 @@ def render(r: dict[str, Any]) -> str:
               f"{met_cpu} of {len(default)} in CPU time in this run. Merged events are stored "
               "by dyad, so the raw query reads only the dyad's row groups. Reports "
               "(`--reports`) are stored in ingest order: the raw query scans all ten million "
-              "rows, and on the rollup path finding the top reports by id still scans the "
-              "`id` column (DuckDB uses its index for one id, not for a list)."]
+              "rows; the rollup path reads only the rollup."]
     roll = g.get("rollup")
     if roll:
         lines += ["", f"Building the rollups of all {g['merged_events']:,} merged events and "
                   f"{g['events']:,} reports (what `detente merge` does on a store whose rollups "
-                  "are not current, e.g. one migrated from schema version 2): "
+                  "are not current, e.g. one migrated from schema version 2 or 3): "
                   f"{roll['seconds']:.1f} s, {roll['rows']:,} group rows"
                   + (f" (the file grew by {roll['mb']:,.0f} MB)" if roll["mb"] >= 1 else "")
                   + ". "

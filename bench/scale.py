@@ -502,10 +502,10 @@ def _flat(values: list[int]) -> tuple[float, float, float]:
 
 
 # -- report ----------------------------------------------------------------------------------
-def section(args, tp, q, sim) -> str:
+def section(args, tp, q, sim, commands=()) -> str:
+    runs = " and ".join(f"`{c}`" for c in commands) or "`python bench/scale.py`"
     lines = [SECTION, "",
-             f"`python bench/scale.py -n {args.n} --partition-size {args.partition_size} "
-             f"--sim-seconds {args.sim_seconds} --planner-gb {args.planner_gb}` on "
+             f"{runs} on "
              f"{os.cpu_count()} logical CPUs shared with other jobs; "
              f"{platform.python_implementation()} {platform.python_version()}, "
              f"{platform.machine()}. Lakes and stores are written to a temporary folder.", ""]
@@ -679,13 +679,26 @@ def main(argv=None) -> int:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="detente-scale-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     records = load_records(corpus)
+    # Each part's results are kept in the work folder, so that a part measured in a quiet
+    # moment (throughput wants one; memory does not) can be reported with another run's other
+    # part: `--skip-sim` or `--skip-throughput` with the same --workdir reuses what was saved.
+    saved_path = work / "results.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.exists() else {}
+    command = " ".join(["python bench/scale.py"] + (argv if argv is not None else sys.argv[1:]))
     tp = q = sim = None
     if not args.skip_throughput:
         tp = throughput(records, args, work)
         q = queries(Path(tp["dask"]["lake"]), work)
+        saved["throughput"] = {"tp": tp, "q": q, "command": command}
+    elif "throughput" in saved:
+        tp, q = saved["throughput"]["tp"], saved["throughput"]["q"]
     if not args.skip_sim:
         sim = simulation(records, args, work)
-    text = section(args, tp, q, sim)
+        saved["sim"] = {"sim": sim, "command": command}
+    elif "sim" in saved:
+        sim = saved["sim"]["sim"]
+    saved_path.write_text(json.dumps(saved, default=str))
+    text = section(args, tp, q, sim, commands=sorted({v["command"] for v in saved.values()}))
     print(text)
     if not args.no_write:
         write_section(text)

@@ -131,7 +131,7 @@ def test_incremental_merges_keep_the_rollup_equal_to_a_rebuild(tmp_path):
         assert rollup_current(store.con)
         tables = ("SELECT * FROM dyad_periods ORDER BY ALL",
                   "SELECT * FROM dyad_report_periods ORDER BY ALL",
-                  "SELECT * EXCLUDE (locator) FROM dyad_period_tops ORDER BY ALL",
+                  "SELECT * FROM dyad_period_tops ORDER BY ALL",
                   "SELECT * FROM dyad_report_period_tops ORDER BY ALL")
         incremental = [store.con.execute(q).fetchall() for q in tables]
         with store.transaction() as con:
@@ -215,13 +215,78 @@ def test_new_reports_make_the_reports_rollup_stale_until_the_next_merge(merged, 
     assert used[-1] is not None
 
 
-def test_moved_rows_are_found_by_id(merged):
-    """A locator is only a hint: when the row at that position is not the event (a checkpoint
-    compacted the table), the event is found by its id."""
-    expected = dyad_series(merged, "USA", "CHN", freq="quarter", top=10, rollup=False)
-    with merged.transaction() as con:
-        con.execute("UPDATE dyad_period_tops SET locator = locator + 1 "
-                    "WHERE id IN (SELECT id FROM dyad_period_tops ORDER BY id LIMIT 40)")
-        con.execute("UPDATE dyad_period_tops SET locator = NULL "
-                    "WHERE id IN (SELECT id FROM dyad_period_tops ORDER BY id DESC LIMIT 40)")
-    assert_same(dyad_series(merged, "USA", "CHN", freq="quarter", top=10), expected)
+def test_outlets_gained_without_new_reports_reach_the_rollup(merged, monkeypatch):
+    """The rollup keeps its best events' fields: when an article is seen at another outlet, the
+    merge recounts the outlets of its events without re-merging any block, and the rollup rows
+    of their pairs are rebuilt with them."""
+    used = _used_rollup(monkeypatch)
+    before = dyad_series(merged, "USA", "CHN", freq="quarter", top=10)
+    event = next(e for p in before for e in p.top_events)
+    assert "Outlet Z" not in event.outlets
+    World(merged).add_source(event.article_id, "Outlet Z", "https://example.org/z")
+    report = merge_events(merged)
+    assert report.blocks_remerged == 0 and report.rollup_rows > 0
+    assert rollup_current(merged.con)
+    fast = dyad_series(merged, "USA", "CHN", freq="quarter", top=10)
+    assert used[-1] is not None
+    assert_same(fast, dyad_series(merged, "USA", "CHN", freq="quarter", top=10, rollup=False))
+    again = next(e for p in fast for e in p.top_events if e.id == event.id)
+    assert "Outlet Z" in again.outlets
+
+
+def test_a_version_3_store_migrates_and_its_rollup_is_rebuilt(tmp_path, monkeypatch):
+    """Migration 4 gives the best-event tables their fields: the old rows are dropped and the
+    rollups marked stale, so series read the tables until the next merge rebuilds them."""
+    used = _used_rollup(monkeypatch)
+    path = tmp_path / "v3.duckdb"
+    with Store(path) as store:
+        _fill(store, 5, 50, dt.date(2022, 1, 1), 200)
+        merge_events(store)
+        expected = dyad_series(store, "RUS", "PRK", top=10, rollup=False)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE dyad_period_tops")
+    con.execute("DROP TABLE dyad_report_period_tops")
+    v3 = next(statements for version, _, statements in MIGRATIONS if version == 3)
+    for sql in v3:
+        if "_tops" in sql:  # migration 3's best-event tables: ids and locators only
+            con.execute(sql)
+    con.execute("INSERT INTO dyad_period_tops SELECT 'PRK|RUS', 24264, 'occurred', 1, 'x', 0")
+    con.execute("DELETE FROM schema_version WHERE version > 3")
+    con.close()
+    with Store(path) as store:
+        assert store.version() == MIGRATIONS[-1][0]
+        assert not rollup_current(store.con)
+        assert store.con.execute("SELECT count(*) FROM dyad_period_tops").fetchall() == [(0,)]
+        assert_same(dyad_series(store, "RUS", "PRK", top=10), expected)
+        assert used[-1] is None
+        merge_events(store)
+        assert rollup_current(store.con)
+        assert_same(dyad_series(store, "RUS", "PRK", top=10), expected)
+        assert used[-1] is not None
+
+
+def test_a_read_only_store_checks_the_rollup_once(tmp_path, monkeypatch):
+    """No one can write a store opened read-only, so whether its rollup is current is asked
+    once per Store; a store open for writing is asked every time."""
+    path = tmp_path / "ro.duckdb"
+    with Store(path) as store:
+        _fill(store, 9, 60, dt.date(2022, 1, 1), 300)
+        merge_events(store)
+        expected = dyad_series(store, "RUS", "PRK", rollup=False)
+    calls = []
+    real = series_mod.rollup_current
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(series_mod, "rollup_current", counted)
+    used = _used_rollup(monkeypatch)
+    with Store(path, read_only=True) as store:
+        for _ in range(3):
+            assert_same(dyad_series(store, "RUS", "PRK"), expected)
+            assert used[-1] is not None
+    assert len(calls) == 1
+    with Store(path) as store:
+        for _ in range(2):
+            dyad_series(store, "RUS", "PRK")
+    assert len(calls) == 3

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from contextlib import contextmanager
 from dataclasses import MISSING, asdict, dataclass, field
-from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import duckdb
 
@@ -107,10 +107,10 @@ class EventTable:
         else:
             self.merged = not reports
             self.name = "merged_events" if self.merged else "events"
-            known = self._meta.get(self.name) if self._meta is not None else None
-            if known:
-                self._columns, self._rowid = known
-            elif not self._exists(self.name):
+            if self._meta is not None:
+                self._columns = self._meta.get(("columns", self.name))
+                self._rowid = self._meta.get(("rowid", self.name))
+            if not self.has_table(self.name):
                 hint = (" (run `detente merge`, or open the store read-write once to migrate it)"
                         if self.merged else "")
                 raise RelationsError(f"no table or view named {self.name!r} on this "
@@ -139,6 +139,16 @@ class EventTable:
             known[key] = self._exists(name)
         return known[key]
 
+    def lasting(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered for a read-only Store: no one can write its file while it
+        is open (DuckDB locks it), so what it answers once holds for the Store's life.  Computed
+        every time on anything else."""
+        if self._meta is None or not self._read_only:
+            return compute()
+        if key not in self._meta:
+            self._meta[key] = compute()
+        return self._meta[key]
+
     @property
     def columns(self) -> set[str]:
         if self._columns is None:
@@ -148,8 +158,10 @@ class EventTable:
         return self._columns
 
     def _remember(self) -> None:
-        if self._meta is not None and self._columns is not None and self._rowid is not None:
-            self._meta[self.name] = (self._columns, self._rowid)
+        if self._meta is not None:
+            for key, value in (("columns", self._columns), ("rowid", self._rowid)):
+                if value is not None:
+                    self._meta[(key, self.name)] = value
 
     def sql(self, template: str) -> tuple[list[str], list[tuple]]:
         """Run ``template`` (with ``{t}`` for the table); returns (column names, rows)."""
@@ -233,38 +245,8 @@ class EventTable:
             f"FROM (SELECT unnest([{listed}]) AS _rid) _p JOIN {{t}} ON {{t}}.rowid = _p._rid "
             f"WHERE {{t}}.rowid BETWEEN {int(min(rowids))} AND {int(max(rowids))}")
 
-    def fetch_ids(self, where: str, picks: Iterable[tuple[str, Optional[int]]], *,
-                  articles: bool = False) -> dict[str, "EventSummary"]:
-        """Summaries of events known by id, each with the position (rowid) it had when a
-        rollup recorded it, or None: by position where the row found there still has that id
-        (a checkpoint that compacts the table moves rows), by id (``where`` narrows the scan
-        to the dyad) for the rest."""
-        located = {i: loc for i, loc in picks if i is not None}
-        if not located:
-            return {}
-        rows: list[dict[str, Any]] = []
-        if self.has_rowid:
-            positions = sorted({loc for loc in located.values() if loc is not None})
-            if positions:
-                rows = [r for r in self._by_rowid(positions) if located.get(r["id"]) == r["_pick"]]
-        missing = sorted(set(located) - {r["id"] for r in rows})
-        if missing:
-            # A literal list: DuckDB hashes it, several times faster here than a semi-join.
-            rows += self.records(f"SELECT id AS _pick, {self.summary_columns()} FROM {{t}} "
-                                 f"WHERE {where} AND id IN {lit_list(missing)}")
-        events = self.summaries(rows, articles=articles)
-        return {ev.id: ev for ev in events}
-
-    def summary_columns(self) -> str:
-        common = ("id, date, date_precision, event_day, source, target, source_country, "
-                  "target_country, source_name, target_name, code, root, quad_class, goldstein, "
-                  "modality, place, place_country, sentence, article_id")
-        if self.merged:
-            return (common + ", n_reports, n_outlets, outlets, disagreement, planned_link, "
-                    "dimensions")
-        return (common + ", 1 AS n_reports, NULL::INTEGER AS n_outlets, "
-                "NULL::VARCHAR[] AS outlets, false AS disagreement, NULL::VARCHAR AS planned_link, "
-                "NULL::VARCHAR[] AS dimensions")
+    def summary_columns(self, prefix: str = "") -> str:
+        return summary_sql(self.merged, prefix)
 
     def n_reports(self) -> str:
         return "n_reports" if self.merged else "1"
@@ -278,6 +260,11 @@ class EventTable:
         if articles:
             self._fill_articles(out)
         return out
+
+    def fill_articles(self, events: list["EventSummary"]) -> None:
+        """Title, URL and date of each event's article (and, for a report, its outlets) from
+        the store, when it has articles."""
+        self._fill_articles(events)
 
     def _fill_articles(self, events: list["EventSummary"]) -> None:
         if not events or self.con is None or not self._exists("articles"):
@@ -304,6 +291,31 @@ class EventTable:
             if not ev.outlets:
                 ev.outlets = sorted(set(row[5] or []) | ({row[2]} if row[2] else set()))
                 ev.n_outlets = len(ev.outlets)
+
+
+# The columns of an EventSummary as summary_sql() selects them, in order.
+SUMMARY_NAMES: tuple[str, ...] = (
+    "id", "date", "date_precision", "event_day", "source", "target", "source_country",
+    "target_country", "source_name", "target_name", "code", "root", "quad_class", "goldstein",
+    "modality", "place", "place_country", "sentence", "article_id", "n_reports", "n_outlets",
+    "outlets", "disagreement", "planned_link", "dimensions")
+# A report has no merge fields.
+_REPORT_CONSTANTS = {"n_reports": "1", "n_outlets": "NULL::INTEGER",
+                     "outlets": "NULL::VARCHAR[]", "disagreement": "false",
+                     "planned_link": "NULL::VARCHAR", "dimensions": "NULL::VARCHAR[]"}
+
+
+def summary_exprs(merged: bool, prefix: str = "") -> list[tuple[str, str]]:
+    """(name, SQL) of each of :data:`SUMMARY_NAMES` for merged events or (``merged`` False)
+    reports, columns qualified with ``prefix`` (``'m.'``)."""
+    constants = {} if merged else _REPORT_CONSTANTS
+    return [(n, constants.get(n, f"{prefix}{n}")) for n in SUMMARY_NAMES]
+
+
+def summary_sql(merged: bool, prefix: str = "") -> str:
+    """The columns of :data:`SUMMARY_NAMES` for a SELECT (see :func:`summary_exprs`)."""
+    return ", ".join(expr if expr == f"{prefix}{n}" else f"{expr} AS {n}"
+                     for n, expr in summary_exprs(merged, prefix))
 
 
 def lit(value: Any) -> str:
@@ -463,12 +475,23 @@ class EventSummary:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "EventSummary":
-        # Built straight into the instance dict: analyses make hundreds of these per call and
-        # the generated __init__ with thirty keyword arguments is most of their cost.
         data = dict(_SUMMARY_DEFAULTS)
         data.update(row)
         for extra in row.keys() - _SUMMARY_FIELDS:  # e.g. the pick a fetch was keyed by
             del data[extra]
+        return cls._built(data)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> "EventSummary":
+        """From a dict holding only EventSummary fields (no check for others)."""
+        data = dict(_SUMMARY_DEFAULTS)
+        data.update(fields)
+        return cls._built(data)
+
+    @classmethod
+    def _built(cls, data: dict[str, Any]) -> "EventSummary":
+        # Built straight into the instance dict: analyses make hundreds of these per call and
+        # the generated __init__ with thirty keyword arguments is most of their cost.
         data["outlets"] = list(data["outlets"] or [])
         dims = data["dimensions"]
         if dims is None:

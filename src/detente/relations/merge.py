@@ -566,12 +566,18 @@ def merge_events(store: Store, *, full: bool = False,
 
         report.outlets_refreshed = _refresh_sources(con, last_run)
         report.planned_links = _link_plans(con)
+        # The rollups copy their best events' fields, so their pairs to rebuild are those
+        # re-merged and those whose events _refresh_sources updated in place (it stamps them
+        # with this transaction's time; plan links stay within a pair, so they are covered).
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _merge_pairs AS
-            SELECT DISTINCT {PAIR_SQL} AS pair FROM _merge_blocks""")
-        if full or not rollup_was_current or report.blocks_remerged:
-            # The rollups are rebuilt after this commits (their locators need the rows' final
-            # positions); until then they must not pass for current.
+            SELECT {PAIR_SQL} AS pair FROM _merge_blocks
+            UNION
+            SELECT {PAIR_SQL} FROM merged_events WHERE merged_at >= current_timestamp""")
+        n_pairs = con.execute("SELECT count(*) FROM _merge_pairs").fetchall()[0][0]
+        if full or not rollup_was_current or n_pairs:
+            # The rollups are rebuilt after this commits; until then they must not pass for
+            # current.
             con.execute("DELETE FROM rollup_state")
         con.execute("DROP TABLE IF EXISTS _merge_cur")
         con.execute("DROP TABLE IF EXISTS _merge_blocks")
@@ -580,7 +586,7 @@ def merge_events(store: Store, *, full: bool = False,
     with store.transaction():
         if full or not rollup_was_current:
             report.rollup_rows = refresh_rollups(con)
-        elif report.blocks_remerged:
+        elif n_pairs:
             report.rollup_rows = refresh_rollups(con, "_merge_pairs")
     con.execute("DROP TABLE IF EXISTS _merge_pairs")
     report.seconds = time.perf_counter() - t0

@@ -1,9 +1,10 @@
 """Dyad series: how a pair of countries' events move, period by period.
 
 One aggregation in DuckDB per call (counts by quad class, Goldstein sum and mean, the net
-cooperation index) and one windowed query for each period's top events, so a series over ten
-million events takes a fraction of a second.  Periods with no events are kept (zero counts,
-``net_coop`` None) so the series is regular.
+cooperation index, each period's top events), then one read of the picked events; or, for the
+common series, two small queries on the dyad-month rollups (detente.relations.rollup), which
+hold the sums and the best events with their fields.  Periods with no events are kept (zero
+counts, ``net_coop`` None) so the series is regular.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from .common import (DEFAULT_MODALITIES, EventSummary, EventTable, RelationsErro
                      check_modalities, check_party, in_sql, lit, lit_list, net_coop_sql,
                      parse_day, party_sql, rank_key, rank_sql, symmetric_sql)
 from .rollup import (MERGED, REPORTS, ROLLUP_FREQS, TOP_KEPT, Rollup, month_number,
-                     rollup_current, rollup_series_sql)
+                     rollup_current, rollup_events, rollup_series_sql,
+                     rollup_tops_sql)
 
 FREQS = ("day", "week", "month", "quarter", "year")
 # Counts by quad class as sums of booleans: DuckDB evaluates these about four times faster than
@@ -216,6 +218,8 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
     t = EventTable(source, reports=reports)
     where = event_filter(t, a, b, start=start_d, end=end_d, directed=directed, modalities=mods,
                          dimension=dimension, roots=roots)
+    picked: Optional[list[tuple[Any, EventSummary]]] = None
+    fetched: dict[Any, EventSummary] = {}
     if rollup:
         t.has_table("rollup_state")  # probe before the snapshot: a failed probe would abort it
     with t.snapshot():
@@ -224,17 +228,15 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
                                           end_d)
         if table:
             lo, hi = sorted((a, b))
+            pair = f"{lo}|{hi}"
             bounds = (month_number(start_d) if start_d else None,
                       month_number(end_d) if end_d else None)
-            agg = t.records(rollup_series_sql(table, f"{lo}|{hi}", mods, freq, top, *bounds))
-            fetched = {}
+            agg = t.records(rollup_series_sql(table, pair, mods, freq, *bounds))
             if top > 0:
-                picks = [(p["id"], p["locator"]) for r in agg for p in r["picks"] or []]
-                for r in agg:
-                    r["picks"] = [p["id"] for p in r["picks"] or []]
-                # Reports are found by id alone: the dyad condition on events is not on a
-                # clustered column, so it would only add work.
-                fetched = t.fetch_ids(where if t.merged else "true", picks, articles=articles)
+                _, rows = t.sql(rollup_tops_sql(table, pair, mods, freq, top, *bounds))
+                picked = rollup_events(rows, top)
+                if articles:
+                    t.fill_articles([ev for _, ev in picked])
         else:
             bucket = bucket_sql(freq)
             nrep = t.n_reports()
@@ -245,18 +247,18 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
                 SELECT {bucket} AS period, count(*) AS n_events, sum({nrep}) AS n_reports,
                        {QUAD_COUNTS},
                        coalesce(sum(goldstein), 0) AS gsum, avg(goldstein) AS gmean,
-                       {net_coop_sql()} AS ncoop,
-                       min(event_day) AS first_day, max(event_day) AS last_day{top_picks}
+                       {net_coop_sql()} AS ncoop{top_picks}
                 FROM {{t}} WHERE {where}
                 GROUP BY 1 ORDER BY 1""")
-            fetched = (t.fetch(where, [p for r in agg for p in r["picks"]], articles=articles)
-                       if top > 0 else {})
+            if top > 0:
+                fetched = t.fetch(where, [p for r in agg for p in r["picks"]], articles=articles)
     for r in agg:
         r["period"] = bucket_start(r["period"], freq)
     if not agg and not (start_d and end_d):
         return []
-    first = period_start(start_d or agg[0]["first_day"], freq)
-    last = period_start(end_d or agg[-1]["last_day"], freq)
+    # Without bounds the series runs from the first period with events to the last.
+    first = period_start(start_d, freq) if start_d else agg[0]["period"]
+    last = period_start(end_d, freq) if end_d else agg[-1]["period"]
     by_period = {r["period"]: r for r in agg}
     periods: list[Period] = []
     cur = first
@@ -272,8 +274,11 @@ def dyad_series(source: Source, a: str, b: str, start: Any = None, end: Any = No
             p.net_coop = float(r["ncoop"]) if r["ncoop"] is not None else None
         periods.append(p)
         cur = p.end
-    if fetched:
-        index = {p.start: p for p in periods}
+    index = {p.start: p for p in periods}
+    if picked is not None:  # already best first
+        for key, ev in picked:
+            index[bucket_start(key, freq)].top_events.append(ev)
+    elif fetched:
         for r in agg:
             events = [fetched[pick] for pick in r["picks"] if pick in fetched]
             index[r["period"]].top_events = sorted(events, key=rank_key, reverse=True)
@@ -295,7 +300,8 @@ def _rollup_serves(t: EventTable, freq: str, directed: bool, dimension: Optional
     if end is not None and (end + dt.timedelta(days=1)).day != 1:
         return None
     table = MERGED if t.merged else REPORTS
-    if not (t.has_table("rollup_state") and rollup_current(t.con, table)):
+    if not (t.has_table("rollup_state")
+            and t.lasting(("rollup_current", table.table), lambda: rollup_current(t.con, table))):
         return None
     return table
 

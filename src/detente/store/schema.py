@@ -212,6 +212,34 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """,
         ],
     ),
+    (
+        4,
+        "dyad-month rollups keep their top events' summaries",
+        [
+            # A series read the rollup's picked events from merged_events by position: most of
+            # its time.  The best events now carry every field a series shows, so a series
+            # reads the rollup alone.  The old rows lack them: the tables are recreated empty
+            # and rollup_state cleared, so series read the tables until the next
+            # `detente merge` rebuilds the rollups.
+            "DROP TABLE dyad_period_tops",
+            "DROP TABLE dyad_report_period_tops",
+            """
+            CREATE TABLE dyad_period_tops (
+                pair      VARCHAR NOT NULL,
+                month     INTEGER NOT NULL,
+                modality  VARCHAR NOT NULL,
+                rank      BIGINT NOT NULL,     -- packed score, reports and day (rank_value_sql)
+                pos       TINYINT NOT NULL,    -- its place in the group by rank: 1 = the best
+                id        VARCHAR NOT NULL,    -- merged_events.id (events.id for reports)
+                -- The event's other summary fields as one JSON array (one column to decode
+                -- instead of twenty-odd: detente.relations.rollup.TOP_FIELDS).
+                fields    VARCHAR NOT NULL
+            )
+            """,
+            "CREATE TABLE dyad_report_period_tops AS SELECT * FROM dyad_period_tops LIMIT 0",
+            "DELETE FROM rollup_state",
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
