@@ -508,7 +508,8 @@ def section(args, tp, q, sim, commands=()) -> str:
              f"{runs} on "
              f"{os.cpu_count()} logical CPUs shared with other jobs; "
              f"{platform.python_implementation()} {platform.python_version()}, "
-             f"{platform.machine()}. Lakes and stores are written to a temporary folder.", ""]
+             f"{platform.machine()}. Lakes and stores are written to the --workdir folder (by "
+             f"default a temporary one).", ""]
     if tp:
         s, d = tp["single"], tp["dask"]
         cpu_per_doc = s["cpu"] / s["documents"]
