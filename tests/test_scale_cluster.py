@@ -1,7 +1,7 @@
-"""Acceptance for the Dask pipeline on a real corpus slice with the real coder (slow: several
-minutes on two cores): a LocalCluster of two worker processes writes the same lake as one
-process, row for row; a worker killed mid-run and, separately, a client killed with SIGKILL
-both end, after a resumed run, in exactly the clean run's lake."""
+"""Acceptance for the Dask pipeline on a real corpus slice with the real coder: a LocalCluster
+of two worker processes writes the same lake as one process, row for row (in the default
+suite, under a minute); a worker killed mid-run and, separately, a client killed with SIGKILL
+both end, after a resumed run, in exactly the clean run's lake (marked slow)."""
 from __future__ import annotations
 
 import os
@@ -17,8 +17,6 @@ from detente.scale import Lake, LakeStore, run
 
 from conftest import DEMO, REPO
 from test_scale import lake_rows
-
-pytestmark = pytest.mark.slow
 
 ARTICLES = 60
 PARTITION = 10  # six partitions: enough to kill in the middle
@@ -52,6 +50,7 @@ def test_two_worker_cluster_writes_the_single_process_lake(corpus_slice, clean_l
     assert lake_rows(lake) == clean_lake
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_replaced_and_the_lake_is_exact(corpus_slice, clean_lake, tmp_path):
     lake = tmp_path / "lake"
     killed: list[int] = []
@@ -85,6 +84,7 @@ def _alive_in_group(pgid: int) -> list[int]:
     return alive
 
 
+@pytest.mark.slow
 def test_a_client_killed_with_sigkill_resumes_to_the_clean_lake(corpus_slice, clean_lake, tmp_path):
     lake = tmp_path / "lake"
     command = [sys.executable, "-m", "detente", "run", str(corpus_slice), "--lake", str(lake),
