@@ -393,33 +393,14 @@ def synthetic(records, n_docs: int):
 
 
 def simulation(records, args, work: Path) -> dict:
-    from detente.scale import run_documents
-
     avg = sum(len(r["text"].encode("utf-8")) for r in records) / len(records)
     n_docs = int(10e9 / avg)
-    done = {"docs": 0, "first": None}
-
-    def counted(result):
-        done["docs"] += result.documents
-        if done["first"] is None:
-            done["first"] = time.monotonic()
-
-    def stop() -> bool:
-        # The bounded time runs from the first commit: worker start-up is not the stream.
-        return done["first"] is not None and time.monotonic() - done["first"] > args.sim_seconds
-
     lake = work / "lake-sim"
-    shutil.rmtree(lake, ignore_errors=True)
     started = time.monotonic()
-    with Sampler(2.0, extra=lambda: done["docs"]) as s:
-        report = run_documents(synthetic(records, n_docs), lake, stream="synthetic-10GB",
-                               workers=args.workers, partition_size=args.sim_partition,
-                               on_partition=counted, stop=stop)
-    me = os.getpid()
+    report, series, stream_seconds = timed_stream(
+        synthetic(records, n_docs), lake, args.sim_seconds, count="docs",
+        stream="synthetic-10GB", workers=args.workers, partition_size=args.sim_partition)
     workers = sorted(report.peak_rss)
-    series = []
-    for t, rss, docs in s.samples:
-        series.append((t, rss.get(me, 0), [rss.get(p, 0) for p in workers], docs))
     steady = [row for row in series if row[3] > 0]  # from the first commit on
     # Client alone: partitioning and fingerprinting every byte of the stream.
     import psutil
@@ -443,7 +424,7 @@ def simulation(records, args, work: Path) -> dict:
     return {"soak": soak, "nominal_docs": n_docs, "avg_bytes": avg, "corpus": len(records), "documents": report.documents,
             "partitions": report.committed, "seconds": time.monotonic() - started,
             "workers": workers, "series": series, "steady": steady, "plan": plan_rss,
-            "stream_seconds": time.monotonic() - done["first"] if done["first"] else 0.0,
+            "stream_seconds": stream_seconds,
             "plan_seconds": plan_seconds, "planned_bytes": planned}
 
 
@@ -452,9 +433,25 @@ def bookkeeping_soak(records, args, work: Path) -> dict:
     so that thousands of partitions pass through the client, the scheduler and the workers in
     minutes: whatever Dask or detente keeps per partition would show as a rising line here,
     where the coded run above passes too few partitions to see it."""
+    lake = work / "lake-soak"
+    report, series, seconds = timed_stream(
+        synthetic(records, 10**9), lake, args.soak_seconds, count="parts",
+        stream="synthetic-soak", workers=args.workers, partition_size=args.soak_partition,
+        code=False, finalize=False)
+    shutil.rmtree(lake, ignore_errors=True)
+    return {"partitions": report.committed, "documents": report.documents,
+            "series": [row for row in series if row[3] > 0], "workers": sorted(report.peak_rss),
+            "seconds": seconds}
+
+
+def timed_stream(documents, lake: Path, seconds: float, *, count: str, **options):
+    """Run ``documents`` into ``lake`` until ``seconds`` after the first commit (worker
+    start-up is not the stream), sampling RSS every 2 s.  Returns the run report, the samples
+    as (t, client RSS, [RSS per worker], documents or partitions so far) and the seconds
+    streamed.  ``count``: "docs" or "parts", what the samples' last field counts."""
     from detente.scale import run_documents
 
-    done = {"parts": 0, "docs": 0, "first": None}
+    done = {"docs": 0, "parts": 0, "first": None}
 
     def counted(result):
         done["parts"] += 1
@@ -463,22 +460,15 @@ def bookkeeping_soak(records, args, work: Path) -> dict:
             done["first"] = time.monotonic()
 
     def stop() -> bool:
-        return done["first"] is not None and time.monotonic() - done["first"] > args.soak_seconds
+        return done["first"] is not None and time.monotonic() - done["first"] > seconds
 
-    lake = work / "lake-soak"
     shutil.rmtree(lake, ignore_errors=True)
-    with Sampler(2.0, extra=lambda: done["parts"]) as s:
-        report = run_documents(synthetic(records, 10**9), lake, stream="synthetic-soak",
-                               workers=args.workers, partition_size=args.soak_partition,
-                               code=False, finalize=False, on_partition=counted, stop=stop)
+    with Sampler(2.0, extra=lambda: done[count]) as s:
+        report = run_documents(documents, lake, on_partition=counted, stop=stop, **options)
     me = os.getpid()
     workers = sorted(report.peak_rss)
-    series = [(t, rss.get(me, 0), [rss.get(p, 0) for p in workers], parts)
-              for t, rss, parts in s.samples if parts > 0]
-    shutil.rmtree(lake, ignore_errors=True)
-    return {"partitions": report.committed, "documents": report.documents, "series": series,
-            "workers": workers,
-            "seconds": time.monotonic() - done["first"] if done["first"] else 0.0}
+    series = [(t, rss.get(me, 0), [rss.get(p, 0) for p in workers], n) for t, rss, n in s.samples]
+    return report, series, time.monotonic() - done["first"] if done["first"] else 0.0
 
 
 def _slope(points: list[tuple[float, float]]) -> float:

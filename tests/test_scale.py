@@ -27,16 +27,9 @@ from detente.store import Store, StoreError
 INGEST_DATA = Path(__file__).parent / "data" / "ingest"
 
 # Our own stories (fictional countries), so the tests need no reference data.
-HOTLINE = ("The defence ministers of Norland and Vestria met in Halvik on Tuesday and agreed to "
-           "set up a hotline between their navies, a step both governments described as the most "
-           "important since the fisheries dispute began. The hotline will link the two fleet "
-           "headquarters and will be tested every week, officials said. Norland's minister, Ada "
-           "Brenn, told reporters that the agreement would reduce the risk of accidents at sea. "
-           "Vestria's minister said his government would also invite Norland observers to its "
-           "spring exercises, which take place near the disputed islands every April.")
-HOTLINE_EDITED = (HOTLINE.replace("met in Halvik on Tuesday", "met in the port of Halvik on Tuesday")
-                  .replace("officials said", "officials from both sides said")
-                  + " The ministers will meet again in the autumn.")
+# The same wire story, and the same story as another outlet edited it, as ingest's tests use.
+from test_ingest_pipeline import STORY as HOTLINE, STORY_EDITED as HOTLINE_EDITED  # noqa: E402
+
 FARMERS = ("Farmers in the south of Ostria blocked roads with tractors on Wednesday to protest "
            "against lower grain prices, the third such protest this month. Police said the "
            "blockades caused long queues at two border crossings into Vestria. The agriculture "
