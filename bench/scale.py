@@ -178,11 +178,11 @@ def throughput(records, args, work: Path) -> dict:
     """Single process vs a LocalCluster, in alternating rounds over slices of the sample (the
     order flips every round), so that both meet the same neighbours' load on average.  Each
     round's slice is added to the same two lakes, which are finalized and compared at the end."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from detente.scale import Lake, run
     from detente.scale.derive import finalize
-    from detente.scale.runner import WORKER_CONFIG
+    from detente.scale.runner import local_cluster
     from detente.scale.work import CoderPlugin, warm_up
 
     rng = random.Random(args.seed)
@@ -191,8 +191,7 @@ def throughput(records, args, work: Path) -> dict:
     t = time.perf_counter()
     warm_up()  # in this process, as the coder plugin does on each worker
     setup = time.perf_counter() - t
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40, config=WORKER_CONFIG)
+    cluster = local_cluster(args.workers)  # as `detente run --workers N` builds it
     try:
         with Client(cluster) as client:
             t = time.perf_counter()

@@ -187,30 +187,52 @@ def _run(planner: Callable[[int], Iterator[Union[PartitionSpec, IngestProblem]]]
     return report
 
 
-# Dask's statistical profiler samples every worker thread's stack every 10 ms; over spaCy's
-# deep call stacks that costs several percent of a CPU-bound worker, for a profile nobody reads
-# here.  Passed to each nanny, so a worker it restarts gets it too.  (On a cluster of your own:
-# DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False in the workers' environment.)
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+# Dask's defaults suit many short tasks; ours are few, long and CPU-bound, one per core, and
+# every wake-up of a worker's event-loop thread takes the GIL from the parsing thread.  By
+# default the profiler samples every thread's stack every 10 ms (several percent of a worker
+# over spaCy's deep stacks, for a profile nobody reads here), the loop checks its own health
+# 50 times a second, the memory monitor runs 10 and the system monitor 2.  With these settings
+# a worker's event loop spent 0.3 s of CPU per 100 articles instead of 1.3 s, and the client
+# process (which hosts a LocalCluster's scheduler) 0.7 s instead of 3.3 s: CPU the two workers
+# had been short of on a 2-core machine (docs/benchmarks.md, "Scale").  Given to each nanny, so
+# a restarted worker gets them too; on a cluster of your own, see docs/scale.md.
+QUIET_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+def local_cluster(workers: Optional[int] = None, **options: Any):
+    """A LocalCluster of ``workers`` single-threaded processes (default: one per core) with
+    :data:`QUIET_CONFIG` in the workers and in this process, where its scheduler runs."""
+    import dask
+    from distributed import LocalCluster
+
+    n = workers or os.cpu_count() or 1
+    with dask.config.set(QUIET_CONFIG):  # read when the scheduler is built, in this process
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=logging.ERROR,
+                            config=QUIET_CONFIG, **options)
 
 
 @contextmanager
 def dask_client(scheduler: Optional[str], workers: Optional[int], coder: CoderFactory | bool = None):
     """A Dask client on ``scheduler``, or on a new LocalCluster of ``workers`` single-threaded
     processes (closed on exit).  The coder plugin is registered unless ``coder`` is False."""
-    from distributed import Client, LocalCluster
+    import dask
+    from distributed import Client
 
     cluster = None
-    if scheduler and os.path.isfile(scheduler):
-        client = Client(scheduler_file=scheduler)  # `dask scheduler --scheduler-file F`
-    elif scheduler:
-        client = Client(scheduler)
-    else:
-        n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR,
-                               config=WORKER_CONFIG)
-        client = Client(cluster)
+    with dask.config.set(QUIET_CONFIG):  # the client's own event loop ticks less often too
+        if scheduler and os.path.isfile(scheduler):
+            client = Client(scheduler_file=scheduler)  # `dask scheduler --scheduler-file F`
+        elif scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = local_cluster(workers)
+            client = Client(cluster)
     try:
         if coder is not False:
             client.register_plugin(CoderPlugin(coder))
