@@ -225,3 +225,30 @@ def test_cameo_table_agrees_with_the_published_codebook(shared):
             assert mine.goldstein_source == "parent"
         if row["plover_event"]:
             assert mine.plover == row["plover_event"], code
+
+
+def test_slot_matching_does_not_depend_on_the_hash_seed():
+    """A pattern slot is a set of words; which dependent fills it must follow the parse, not
+    the set's iteration order, which changes with PYTHONHASHSEED (and so between a Dask worker
+    and a lone process).  Here "according" (lemma "accord") and "agreement" both fit the slot
+    of "reach agreement,deal,accord"; under some seeds the slot once took "according"."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json\n"
+        "from detente.nlp import load_nlp\n"
+        "from detente.events.verbs import default_verbs\n"
+        "doc = load_nlp()('Russian Foreign Minister Sergei Lavrov said the sides reached "
+        "agreement in principle, according to his spokeswoman.')\n"
+        "print(json.dumps([[m.token.text, [u.text for u in m.used]] "
+        "for m in default_verbs().find(doc[:])]))\n")
+    seen = set()
+    for seed in ("0", "1"):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        seen.add(out.stdout.strip().splitlines()[-1])
+    assert len(seen) == 1
+    assert ["reached", ["agreement"]] in json.loads(seen.pop())

@@ -50,6 +50,43 @@ def test_two_worker_cluster_writes_the_single_process_lake(corpus_slice, clean_l
     assert lake_rows(lake) == clean_lake
 
 
+def test_workers_get_glibc_malloc_and_quiet_event_loops():
+    """The two settings the 2-worker speed-up rests on reach the worker processes: the nanny's
+    MALLOC_TRIM_THRESHOLD_ is undone by the coder plugin, and QUIET_CONFIG is in force."""
+    import dask
+
+    from detente.scale.runner import QUIET_CONFIG, dask_client
+
+    with dask_client(None, 1, coder="test_scale:fake_coder") as client:
+        (relaxed,) = client.run(lambda dask_worker: dask_worker.plugins["detente-coder"]
+                                .malloc_relaxed).values()
+        (settings,) = client.run(lambda: {k: dask.config.get(k) for k in QUIET_CONFIG}).values()
+        (trim,) = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()
+    assert settings == QUIET_CONFIG
+    assert relaxed is (trim is not None and _glibc())  # set by Dask's nanny, undone by us
+
+
+def test_relax_malloc_trim_only_acts_when_the_nanny_setting_is_there(monkeypatch):
+    from detente.scale.work import relax_malloc_trim
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert relax_malloc_trim() is False
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    if not _glibc():
+        pytest.skip("not glibc: nothing to undo")
+    assert relax_malloc_trim() is True
+
+
+def _glibc() -> bool:
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
 @pytest.mark.slow
 def test_a_killed_worker_is_replaced_and_the_lake_is_exact(corpus_slice, clean_lake, tmp_path):
     lake = tmp_path / "lake"

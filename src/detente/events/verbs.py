@@ -140,14 +140,15 @@ class VerbDictionary:
                 return Match(token, p)
             if deps is None:
                 deps = _dependents(token)
-            lemmas = {t.lemma_.lower(): t for t in deps}
-            lower = {t.lower_: t for t in deps}
-            if p.banned and any(w in lemmas or w in lower for w in p.banned):
+            if p.banned and any(t.lemma_.lower() in p.banned or t.lower_ in p.banned for t in deps):
                 continue
             used = []
             for slot in p.words:
-                hit = next((lemmas.get(w) or lower.get(w) for w in slot
-                            if w in lemmas or w in lower), None)
+                # The nearest dependent that fills the slot, in tree order.  Never the slot's
+                # own (set) order: that varies with PYTHONHASHSEED, and in "reached agreement
+                # ..., according to" the lemma "accord" of "according" then took the slot from
+                # "agreement" in some processes and not others.
+                hit = next((t for t in deps if t.lemma_.lower() in slot or t.lower_ in slot), None)
                 if hit is None:
                     break
                 used.append(hit)
