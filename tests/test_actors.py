@@ -361,3 +361,13 @@ def test_the_west_is_not_every_name_that_starts_with_west(resolver, nlp):
     assert ("Britain's Middle East Minister", "GBRGOV") in _codes(
         resolver, nlp, "Britain's Middle East Minister met Iran.", "2024-01-01")
     assert ("West Bank", "PSE") in _codes(resolver, nlp, "The West Bank is occupied.")
+
+
+def test_up_to_two_content_words_may_sit_inside_one_noun_phrase(resolver, nlp):
+    # A country and its role or body may have a portfolio or qualifier between them.
+    got = _codes(resolver, nlp, "U.S. Energy Secretary Rick Perry met Saudi officials.", "2019-06-01")
+    assert ("U.S. Energy Secretary Rick Perry", "USAGOV") in got
+    got = _codes(resolver, nlp, "The Canadian Import Tribunal ruled against Chinese steel.")
+    assert ("Canadian Import Tribunal", "CANJUD") in got
+    got = _codes(resolver, nlp, "Japanese auto companies cut output.")
+    assert got == [("Japanese auto companies", "JPNBUS")]

@@ -816,14 +816,14 @@ def _adjacent(doc, left: _Piece, right: _Piece, content: bool = True) -> bool:
         return False
     if len(gap) > 3:
         return False
-    content = 0
+    words = 0
     for tok in gap:
         if tok.lower_ in _GLUE_WORDS or tok.lower_ in _FORMER or _is_line_break(tok):
             continue
         # "Canadian Import Tribunal", "U.S. Energy Secretary", "Japanese auto companies"
         if content and tok.pos_ in ("ADJ", "NOUN", "PROPN") and tok.ent_type_ != "PERSON" and tok.is_alpha:
-            content += 1
-            if content <= 2:
+            words += 1
+            if words <= 2:
                 continue
         return False
     # "Russian-backed separatists": a hyphenated participle between them is no glue

@@ -192,10 +192,11 @@ def _run(planner: Callable[[int], Iterator[Union[PartitionSpec, IngestProblem]]]
 # default the profiler samples every thread's stack every 10 ms (several percent of a worker
 # over spaCy's deep stacks, for a profile nobody reads here), the loop checks its own health
 # 50 times a second, the memory monitor runs 10 and the system monitor 2.  With these settings
-# a worker's event loop spent 0.3 s of CPU per 100 articles instead of 1.3 s, and the client
-# process (which hosts a LocalCluster's scheduler) 0.7 s instead of 3.3 s: CPU the two workers
-# had been short of on a 2-core machine (docs/benchmarks.md, "Scale").  Given to each nanny, so
-# a restarted worker gets them too; on a cluster of your own, see docs/scale.md.
+# a worker's event loop spent 0.3 s of CPU per 100 articles it coded instead of 1.3 s, and the
+# client process (which hosts a LocalCluster's scheduler) 0.7 s per 200 instead of 3.3 s: CPU
+# the two workers had been short of on a 2-core machine (docs/benchmarks.md, "Scale").  Given
+# to each nanny, so a restarted worker gets them too; on a cluster of your own, see
+# docs/scale.md.
 QUIET_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
@@ -204,7 +205,7 @@ QUIET_CONFIG = {
 }
 
 
-def local_cluster(workers: Optional[int] = None, **options: Any):
+def local_cluster(workers: Optional[int] = None):
     """A LocalCluster of ``workers`` single-threaded processes (default: one per core) with
     :data:`QUIET_CONFIG` in the workers and in this process, where its scheduler runs."""
     import dask
@@ -214,7 +215,7 @@ def local_cluster(workers: Optional[int] = None, **options: Any):
     with dask.config.set(QUIET_CONFIG):  # read when the scheduler is built, in this process
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                             dashboard_address=None, silence_logs=logging.ERROR,
-                            config=QUIET_CONFIG, **options)
+                            config=QUIET_CONFIG)
 
 
 @contextmanager

@@ -109,7 +109,8 @@ def relax_malloc_trim() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_CEILING)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_CEILING))
+    return (bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_CEILING))
+            and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_CEILING)))
 
 
 try:
