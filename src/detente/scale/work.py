@@ -13,6 +13,7 @@ worker starts, so the first partition is not slower than the rest.
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib
 import io
 import os
@@ -91,6 +92,17 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _MMAP_CEILING, _TRIM_CEILING = 32 << 20, 64 << 20
 
 
+@functools.lru_cache(maxsize=1)
+def _glibc() -> Optional[ctypes.CDLL]:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    except (OSError, AttributeError):  # not glibc (musl, macOS): its malloc has no such knobs
+        return None
+    return libc
+
+
 def relax_malloc_trim() -> bool:
     """Undo, in this process, the malloc setting Dask's nanny gives its workers; True if done.
 
@@ -100,17 +112,24 @@ def relax_malloc_trim() -> bool:
     fresh, page-faulted in and unmapped again.  Measured on the coder: ~5 s of system time per
     100 articles instead of ~1 s, and about a fifth of the two-worker throughput
     (docs/benchmarks.md, "Scale").  This sets the two thresholds where glibc's own dynamic
-    threshold would settle, which is what a process started without the variable runs with.
-    Only when the variable is set, and only on glibc: elsewhere there is nothing to undo."""
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+    threshold would settle, which is what a process started without the variable runs with;
+    :func:`release_free_memory` after each partition gives back what the nanny's setting was
+    there to give back.  Only when the variable is set, and only on glibc."""
+    libc = _glibc()
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or libc is None:
         return False
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    return (bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_CEILING))
-            and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_CEILING)))
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_CEILING)) and \
+        bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_CEILING))
+
+
+def release_free_memory() -> None:
+    """Return the allocator's free pages to the OS, between partitions rather than after every
+    free: glibc keeps what a partition's parse freed in each thread's arena, so a worker's RSS
+    would otherwise settle at its largest partition's high-water mark and creep up with
+    fragmentation.  A few milliseconds per partition."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 try:
@@ -274,6 +293,16 @@ def process_partition(spec: PartitionSpec, lake_path: str, *, code: bool = True,
     if lake.is_committed(spec.key, spec.fingerprint):
         result.skipped = True
         return _finish(result, t0, c0)
+    rows, result.problems, result.coder_version = _commit_partition(spec, lake, code, coder,
+                                                                     checkpoint)
+    release_free_memory()  # the partition's documents, parses and tables are garbage now
+    result.documents, result.articles, result.events = rows["documents"], rows["articles"], rows["events"]
+    return _finish(result, t0, c0)
+
+
+def _commit_partition(spec: PartitionSpec, lake: Lake, code: bool, coder: CoderFactory,
+                      checkpoint: Optional[int]) -> tuple[dict[str, int], list[IngestProblem], Optional[str]]:
+    """The partition's rows written and committed: its row counts, problems, coder version."""
     docs, problems = read_partition(spec)
     docs, more = clean_partition(docs)
     problems += more
@@ -296,10 +325,7 @@ def process_partition(spec: PartitionSpec, lake_path: str, *, code: bool = True,
     lake.commit(spec.key, spec.fingerprint, tables, rows=rows,
                 problems=[[p.path, p.reason, p.kind, getattr(p, "count", 1)] for p in problems],
                 coder_version=version, checkpoint=checkpoint)
-    result.documents, result.articles, result.events = rows["documents"], rows["articles"], rows["events"]
-    result.problems = problems
-    result.coder_version = version
-    return _finish(result, t0, c0)
+    return rows, problems, version
 
 
 def _finish(result: PartitionResult, t0: float, c0: float) -> PartitionResult:
