@@ -399,6 +399,7 @@ def simulation(records, args, work: Path) -> dict:
     report, series, stream_seconds = timed_stream(
         synthetic(records, n_docs), lake, args.sim_seconds, count="docs",
         stream="synthetic-10GB", workers=args.workers, partition_size=args.sim_partition)
+    seconds = time.monotonic() - started
     workers = sorted(report.peak_rss)
     steady = [row for row in series if row[3] > 0]  # from the first commit on
     # Client alone: partitioning and fingerprinting every byte of the stream.
@@ -421,7 +422,7 @@ def simulation(records, args, work: Path) -> dict:
     plan_rss.append((plan_seconds, planned, proc.memory_info().rss))
     soak = bookkeeping_soak(records, args, work) if args.soak_seconds > 0 else None
     return {"soak": soak, "nominal_docs": n_docs, "avg_bytes": avg, "corpus": len(records), "documents": report.documents,
-            "partitions": report.committed, "seconds": time.monotonic() - started,
+            "partitions": report.committed, "seconds": seconds,
             "workers": workers, "series": series, "steady": steady, "plan": plan_rss,
             "stream_seconds": stream_seconds,
             "plan_seconds": plan_seconds, "planned_bytes": planned}
@@ -491,8 +492,11 @@ def _flat(values: list[int]) -> tuple[float, float, float]:
 
 
 # -- report ----------------------------------------------------------------------------------
-def section(args, tp, q, sim, commands=()) -> str:
+def section(args, tp, q, sim, commands=(), tp_args=None, sim_args=None) -> str:
+    """The Markdown section.  ``tp_args``/``sim_args``: the options of the runs that measured
+    each part, when one was saved by an earlier run (default ``args``)."""
     runs = " and ".join(f"`{c}`" for c in commands) or "`python bench/scale.py`"
+    args_now, args = args, tp_args or args  # each part is described with its own run's options
     lines = [SECTION, "",
              f"{runs} on "
              f"{os.cpu_count()} logical CPUs shared with other jobs; "
@@ -535,7 +539,9 @@ def section(args, tp, q, sim, commands=()) -> str:
             f"The two lakes are {'identical, row for row' if tp['equal'] else 'NOT identical'} "
             f"({d['merged']:,} merged events). Finalize (owners, near-duplicate links, merged "
             f"events; the serial tail, on the client): {s['finalize']:.1f} s and "
-            f"{d['finalize']:.1f} s.",
+            f"{d['finalize']:.1f} s. The workers run with detente's Dask settings (docs/scale.md, "
+            f"\"Running on a real cluster\"); what Dask's defaults would cost is measured side by "
+            f"side by `bench/dask_settings.py` (\"Dask worker settings\", below).",
             "",
             "Peak RSS per worker process (MiB): "
             + ", ".join(f"{rss / MB:,.0f}" for rss in sorted(d["workers"].values()))
@@ -568,6 +574,7 @@ def section(args, tp, q, sim, commands=()) -> str:
         if not q["brief_ok"]:
             lines += ["(The brief writer failed on this small sample, on the store and the lake "
                       "alike; its time is the time to fail.)", ""]
+    args = sim_args or args_now
     if sim:
         series, steady = sim["series"], sim["steady"]
         client = _flat([r[1] for r in steady])
@@ -638,7 +645,7 @@ def write_section(text: str) -> None:
     DOC.write_text(doc, encoding="utf-8")
 
 
-def main(argv=None) -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=120, help="articles in the throughput sample")
     ap.add_argument("--seed", type=int, default=13)
@@ -658,7 +665,11 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
 
     shared = shared_dir()
     corpus = shared / "corpora" / "news" / "allsides_international.jsonl" if shared else None
@@ -679,16 +690,18 @@ def main(argv=None) -> int:
     if not args.skip_throughput:
         tp = throughput(records, args, work)
         q = queries(Path(tp["dask"]["lake"]), work)
-        saved["throughput"] = {"tp": tp, "q": q, "command": command}
+        saved["throughput"] = {"tp": tp, "q": q, "command": command, "args": vars(args)}
     elif "throughput" in saved:
         tp, q = saved["throughput"]["tp"], saved["throughput"]["q"]
     if not args.skip_sim:
         sim = simulation(records, args, work)
-        saved["sim"] = {"sim": sim, "command": command}
+        saved["sim"] = {"sim": sim, "command": command, "args": vars(args)}
     elif "sim" in saved:
         sim = saved["sim"]["sim"]
     saved_path.write_text(json.dumps(saved, default=str))
-    text = section(args, tp, q, sim, commands=sorted({v["command"] for v in saved.values()}))
+    part_args = {k: argparse.Namespace(**v["args"]) for k, v in saved.items() if "args" in v}
+    text = section(args, tp, q, sim, commands=sorted({v["command"] for v in saved.values()}),
+                   tp_args=part_args.get("throughput"), sim_args=part_args.get("sim"))
     print(text)
     if not args.no_write:
         write_section(text)

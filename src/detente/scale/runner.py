@@ -191,12 +191,12 @@ def _run(planner: Callable[[int], Iterator[Union[PartitionSpec, IngestProblem]]]
 # every wake-up of a worker's event-loop thread takes the GIL from the parsing thread.  By
 # default the profiler samples every thread's stack every 10 ms (several percent of a worker
 # over spaCy's deep stacks, for a profile nobody reads here), the loop checks its own health
-# 50 times a second, the memory monitor runs 10 and the system monitor 2.  With these settings
-# a worker's event loop spent 0.3 s of CPU per 100 articles it coded instead of 1.3 s, and the
-# client process (which hosts a LocalCluster's scheduler) 0.7 s per 200 instead of 3.3 s: CPU
-# the two workers had been short of on a 2-core machine (docs/benchmarks.md, "Scale").  Given
-# to each nanny, so a restarted worker gets them too; on a cluster of your own, see
-# docs/scale.md.
+# 50 times a second, the memory monitor runs 10 and the system monitor 2.  Over 200 articles
+# on two workers (bench/dask_settings.py), the workers' threads other than the parsing one
+# used 0.6 CPU seconds with these settings against 9.2 with the defaults, and the process
+# hosting the scheduler 0.8 against 5.1: CPU the parsing threads are short of on a 2-core
+# machine.  Given to each nanny, so a restarted worker gets them too; on a cluster of your
+# own, see docs/scale.md.
 QUIET_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",

@@ -109,9 +109,9 @@ def relax_malloc_trim() -> bool:
     The nanny starts each worker with ``MALLOC_TRIM_THRESHOLD_=65536`` so that freed memory
     goes back to the OS at once.  Setting that variable also freezes glibc's mmap threshold at
     128 KiB, so every larger block -- the arrays spaCy allocates for each batch -- is mapped
-    fresh, page-faulted in and unmapped again.  Measured on the coder: ~5 s of system time per
-    100 articles instead of ~1 s, and about a fifth of the two-worker throughput
-    (docs/benchmarks.md, "Scale").  This sets the two thresholds where glibc's own dynamic
+    fresh, page-faulted in and unmapped again: the parsing threads spent ~6 s of system time
+    per 100 articles instead of ~2 s, and more user time too (bench/dask_settings.py,
+    docs/benchmarks.md "Dask worker settings").  This sets the two thresholds where glibc's own dynamic
     threshold would settle, which is what a process started without the variable runs with;
     :func:`release_free_memory` after each partition gives back what the nanny's setting was
     there to give back.  Only when the variable is set, and only on glibc."""
