@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import sys
 import tempfile
@@ -32,9 +31,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import DOC, load_records, wait_quiet  # noqa: E402  (sets one BLAS thread)
+from scale import allsides_corpus, load_records, wait_quiet, write_section  # noqa: E402
+# (importing scale also sets one BLAS thread per process)
 
-from detente.config import shared_dir  # noqa: E402
 
 SECTION = "## Dask worker settings"
 MODES = ("Dask defaults", "detente")
@@ -159,16 +158,6 @@ def section(args, m: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(doc):
-        doc = pattern.sub(lambda _m: text + "\n", doc, count=1)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    DOC.write_text(doc, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=200, help="articles in the sample")
@@ -179,11 +168,8 @@ def main(argv=None) -> int:
                     help="before each round, wait up to this many seconds for a quiet machine")
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args(argv)
-    shared = shared_dir()
-    corpus = shared / "corpora" / "news" / "allsides_international.jsonl" if shared else None
-    if corpus is None or not corpus.exists():
-        print("bench/dask_settings.py: ../shared/corpora/news/allsides_international.jsonl is "
-              "absent; nothing to measure")
+    corpus = allsides_corpus("bench/dask_settings.py")
+    if corpus is None:
         return 1
     work = Path(tempfile.mkdtemp(prefix="detente-dask-settings-"))
     try:
@@ -194,7 +180,7 @@ def main(argv=None) -> int:
     text = section(args, m, command)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
     return 0
 
 

@@ -158,6 +158,17 @@ def wait_quiet(max_wait: float, window: float = 5.0) -> float:
             return meter.others_cores
 
 
+def allsides_corpus(script: str) -> Path | None:
+    """The AllSides corpus in ../shared, or None after saying that it is absent."""
+    shared = shared_dir()
+    corpus = shared / "corpora" / "news" / "allsides_international.jsonl" if shared else None
+    if corpus is None or not corpus.exists():
+        print(f"{script}: ../shared/corpora/news/allsides_international.jsonl is absent; "
+              "nothing to measure")
+        return None
+    return corpus
+
+
 def load_records(corpus: Path) -> list[dict]:
     with open(corpus, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -635,9 +646,10 @@ def section(args, tp, q, sim, commands=(), tp_args=None, sim_args=None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, title: str = SECTION) -> None:
+    """Put ``text`` in docs/benchmarks.md in place of the section headed ``title``."""
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(doc):
         doc = pattern.sub(lambda _m: text + "\n", doc, count=1)
     else:
@@ -671,11 +683,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
 
-    shared = shared_dir()
-    corpus = shared / "corpora" / "news" / "allsides_international.jsonl" if shared else None
-    if corpus is None or not corpus.exists():
-        print("bench/scale.py: ../shared/corpora/news/allsides_international.jsonl is absent; "
-              "nothing to measure")
+    corpus = allsides_corpus("bench/scale.py")
+    if corpus is None:
         return 1
     work = Path(args.workdir or tempfile.mkdtemp(prefix="detente-scale-bench-"))
     work.mkdir(parents=True, exist_ok=True)
