@@ -78,13 +78,9 @@ def test_relax_malloc_trim_only_acts_when_the_nanny_setting_is_there(monkeypatch
 
 
 def _glibc() -> bool:
-    import ctypes
+    from detente.scale.work import _glibc as libc
 
-    try:
-        ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    return True
+    return libc() is not None
 
 
 @pytest.mark.slow

@@ -222,18 +222,16 @@ def local_cluster(workers: Optional[int] = None):
 def dask_client(scheduler: Optional[str], workers: Optional[int], coder: CoderFactory | bool = None):
     """A Dask client on ``scheduler``, or on a new LocalCluster of ``workers`` single-threaded
     processes (closed on exit).  The coder plugin is registered unless ``coder`` is False."""
-    import dask
     from distributed import Client
 
     cluster = None
-    with dask.config.set(QUIET_CONFIG):  # the client's own event loop ticks less often too
-        if scheduler and os.path.isfile(scheduler):
-            client = Client(scheduler_file=scheduler)  # `dask scheduler --scheduler-file F`
-        elif scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = local_cluster(workers)
-            client = Client(cluster)
+    if scheduler and os.path.isfile(scheduler):
+        client = Client(scheduler_file=scheduler)  # `dask scheduler --scheduler-file F`
+    elif scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = local_cluster(workers)
+        client = Client(cluster)
     try:
         if coder is not False:
             client.register_plugin(CoderPlugin(coder))

@@ -111,8 +111,9 @@ def relax_malloc_trim() -> bool:
     128 KiB, so every larger block -- the arrays spaCy allocates for each batch -- is mapped
     fresh, page-faulted in and unmapped again: the parsing threads spent ~6 s of system time
     per 100 articles instead of ~2 s, and more user time too (bench/dask_settings.py,
-    docs/benchmarks.md "Dask worker settings").  This sets the two thresholds where glibc's own dynamic
-    threshold would settle, which is what a process started without the variable runs with;
+    docs/benchmarks.md "Dask worker settings").  This sets the two thresholds where glibc's
+    own dynamic threshold would settle, which is what a process started without the variable
+    runs with;
     :func:`release_free_memory` after each partition gives back what the nanny's setting was
     there to give back.  Only when the variable is set, and only on glibc."""
     libc = _glibc()
