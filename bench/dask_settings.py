@@ -94,11 +94,13 @@ def one_run(client, specs, lake: Path) -> dict:
     results = client.gather(futures)
     wall = time.perf_counter() - t0
     w1, c1 = client.run(thread_times), thread_times()
-    workers = [_spent(w0[k], w1[k]) for k in sorted(w1)]
+    workers = [_spent(w0[k], w1[k]) for k in sorted(w1)]  # each: its busiest thread first
     return {"wall": wall, "documents": sum(r.documents for r in results),
-            "compute": [w[0] for w in workers],  # the thread that ran the partitions
-            "loop": [(sum(u for u, _ in w[1:]), sum(s for _, s in w[1:])) for w in workers],
-            "client": (sum(u for u, _ in _spent(c0, c1)), sum(s for _, s in _spent(c0, c1)))}
+            # the thread that ran the partitions, and all the others
+            "compute user": sum(w[0][0] for w in workers),
+            "compute system": sum(w[0][1] for w in workers),
+            "other threads": sum(u + s for w in workers for u, s in w[1:]),
+            "client": sum(u + s for u, s in _spent(c0, c1))}
 
 
 def measure(records, args, work: Path) -> dict:
@@ -131,11 +133,8 @@ def measure(records, args, work: Path) -> dict:
 
 
 def section(args, m: dict, command: str) -> str:
-    def total(mode, key, i=None):
-        rows = m["runs"][mode]
-        if key == "wall" or key == "documents":
-            return sum(r[key] for r in rows)
-        return sum(sum(x[i] for x in r[key]) if key != "client" else r[key][i] for r in rows)
+    def total(mode, key):
+        return sum(r[key] for r in m["runs"][mode])
 
     lines = [SECTION, "",
              f"`{command}`: {m['n']} AllSides articles (seed {args.seed}) in {args.rounds} rounds "
@@ -148,9 +147,9 @@ def section(args, m: dict, command: str) -> str:
     for mode in MODES:
         docs, wall = total(mode, "documents"), total(mode, "wall")
         lines.append(
-            f"| {mode} | {wall:.1f} | {docs / wall:.2f} | {total(mode, 'compute', 0):.1f} / "
-            f"{total(mode, 'compute', 1):.1f} | {total(mode, 'loop', 0) + total(mode, 'loop', 1):.1f} "
-            f"| {total(mode, 'client', 0) + total(mode, 'client', 1):.1f} |")
+            f"| {mode} | {wall:.1f} | {docs / wall:.2f} | {total(mode, 'compute user'):.1f} / "
+            f"{total(mode, 'compute system'):.1f} | {total(mode, 'other threads'):.1f} "
+            f"| {total(mode, 'client'):.1f} |")
     a, b = (total(x, "wall") for x in MODES)
     lines += ["", "Per round (seconds, Dask defaults / detente): " + "; ".join(
         f"{x['wall']:.1f} / {y['wall']:.1f} = {x['wall'] / y['wall']:.2f}×"
