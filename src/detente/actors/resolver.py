@@ -259,7 +259,7 @@ class ActorResolver:
         day = parse_day(date)
         strings = doc.vocab.strings
         spans = []  # (start, end, is_role, key) in Doc token indices
-        view, index = _without_line_breaks(doc_or_span, doc, lo, hi)
+        view, index = _without_line_breaks(doc_or_span, doc, lo)
         for matcher, is_role in ((self._name_matcher, False), (self._role_matcher, True)):
             for match_id, start, end in matcher(view):
                 if index is not None:
@@ -839,12 +839,13 @@ def _is_line_break(tok) -> bool:
     return tok.is_space and tok.text.count("\n") <= 1
 
 
-def _without_line_breaks(doc_or_span, doc, lo: int, hi: int):
+def _without_line_breaks(doc_or_span, doc, lo: int):
     """What to match phrases on, and the Doc index of each of its tokens (None: its matches
     are Doc indices already).  Phrase patterns cannot skip tokens, so where spaCy made line
     breaks into tokens of their own (hard-wrapped text), "West", break, "Bank" would miss
     "West Bank" and match "the West" instead (and "North", break, "Korean" would be "Korean",
-    South Korea): then the phrases are matched on a copy of ``doc[lo:hi]`` without them.
+    South Korea): then the phrases are matched on a copy of ``doc_or_span`` (which starts at
+    ``lo`` in ``doc``) without them.
     (Token arrays, not Token objects: this runs on every document.)"""
     from spacy.attrs import IS_SPACE, ORTH
     from spacy.tokens import Doc

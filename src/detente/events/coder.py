@@ -57,8 +57,8 @@ from .. import __version__
 from ..records import ActorMention, Event, Evidence, Place, event_id
 from .cameo import CAMEO, cameo_info, compose, penta_class, root_for_penta, root_of
 from .dates import fallback_date
-from .event_nouns import (Mention, after_publication, anchor_mentions, generic_process,
-                          past_reference, several)
+from .event_nouns import (VISIT_CODES, Mention, after_publication, anchor_mentions,
+                          generic_process, past_reference, several)
 from .verbs import Match, VerbDictionary, default_verbs
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,6 @@ _NP_STOP = frozenset({"relcl", "acl", "ccomp", "advcl", "parataxis", "appos", "p
 _TARGET_PREPS = ("with", "to", "against", "on", "toward", "towards", "at", "for", "over", "into",
                  "upon", "between", "about", "of", "from", "in")
 _PLACE_PREPS = frozenset({"in", "at"})
-_VISIT_CODES = frozenset({"042", "043", "044"})
 # Acts whose "in <place>" names whom they are aimed at: protests, and attacks on a place.
 _LOCATED_ROOTS = frozenset({"14", "18", "19", "20"})
 _INTENT_ROOTS = frozenset({"04", "05", "06", "07", "08"})
@@ -108,6 +107,13 @@ _FOREIGN_CUES = frozenset({"der", "die", "und", "das", "nicht", "ist", "mit", "f
                            "dans", "el", "los", "las", "y", "que", "del", "por", "una", "con",
                            "para", "il", "di", "che", "non", "per", "os", "em", "não", "het",
                            "een", "van", "och", "att", "och", "w", "z", "na", "się", "je"})
+
+
+def _place_not_party(code: str) -> bool:
+    """Whether a country after "in"/"at" is only where an event of this code happened, not a
+    party to it: it is a party for visits (where one goes is whom one visits) and for acts
+    aimed at a place (_LOCATED_ROOTS: protests, attacks)."""
+    return code not in VISIT_CODES and code[:2] not in _LOCATED_ROOTS
 
 
 # ------------------------------------------------------------------------------------------
@@ -310,7 +316,7 @@ class Coder:
             gov = _governor(m.token, by_tok)
             if gov is None:
                 kept.append(m)
-            elif gov.codes[0] in _VISIT_CODES and root_of(m.codes[0]) == "04" and m.token.dep_ == "advcl":
+            elif gov.codes[0] in VISIT_CODES and root_of(m.codes[0]) == "04" and m.token.dep_ == "advcl":
                 # "Kim traveled to Singapore to meet with Trump": the journey and the meeting
                 # are two events with different parties
                 kept.append(m)
@@ -440,8 +446,7 @@ class Coder:
                 fb_s = bool(sources)
             if not targets:
                 skip = sources
-                if tok.pos_ in ("NOUN", "PROPN") and code0 not in _VISIT_CODES \
-                        and code0[:2] not in _LOCATED_ROOTS:
+                if tok.pos_ in ("NOUN", "PROPN") and _place_not_party(code0):
                     # "their meeting in Singapore": where a meeting is held is not whom it is with
                     skip = sources + [a for a in actors if _locative(a)]
                 targets = _nearest(actors, tok, before=False, exclude=skip)
@@ -954,7 +959,7 @@ def _object_slots(heads: list, code: str) -> list:
                 direct.append(c)
             elif c.dep_ in ("prep", "agent") and c.dep_ != "agent":
                 p = c.lower_
-                if p in _PLACE_PREPS and code not in _VISIT_CODES and code[:2] not in _LOCATED_ROOTS:
+                if p in _PLACE_PREPS and _place_not_party(code):
                     continue
                 for g in c.children:
                     if g.dep_ in ("pobj", "pcomp"):
@@ -1062,7 +1067,7 @@ def _noun_arguments(n, actors: list[Actor], verbs: VerbDictionary, code: str, pa
         agentive_of = p.lower_ == "of" and not sources and (has_to or n.lemma_.lower() in _AGENT_OF)
         if p.lower_ == "by" or p.dep_ == "agent" or agentive_of:
             sources = sources or found
-        elif p.lower_ in _PLACE_PREPS and code not in _VISIT_CODES and code[:2] not in _LOCATED_ROOTS:
+        elif p.lower_ in _PLACE_PREPS and _place_not_party(code):
             continue
         elif p.lower_ == "between" and _n_distinct(found) >= 2 and not sources:
             targets, between = found, True

@@ -45,7 +45,7 @@ from typing import Callable, NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
-from .modality import HYPOTHETICAL, PLANNED, governors, modality_cues
+from .modality import HYPOTHETICAL, PLANNED, governors, modality_cues, within_event
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -595,7 +595,7 @@ def _trigger_clauses(trigger: Token) -> tuple[set[int], set[int]]:
             reporting.add(gov.token.i)
         elif gov.slot in ("purpose",):
             continue
-        elif gov.slot in _DURING and gov.distance == 1 and gov.token.pos_ in ("VERB", "AUX"):
+        elif within_event(gov):
             # "Kim spoke during an encounter with Lavrov on Thursday": the clause happened
             # within the event, so the clause's date is the event's
             own.add(gov.token.i)
@@ -605,11 +605,7 @@ def _trigger_clauses(trigger: Token) -> tuple[set[int], set[int]]:
     return own, reporting
 
 
-# Prepositions that put a clause inside an event ("during the talks", "at the summit").
-_DURING = frozenset({"during", "at", "upon", "amid", "throughout", "in", "on"})
-
-
-_PRECISION_RANK = {DAY: 0, MONTH: 1, YEAR: 2}
+PRECISION_RANK = {DAY: 0, MONTH: 1, YEAR: 2}
 
 
 def _select(sent: Span, trigger: Token, mentions: list[DateMention]
@@ -668,7 +664,7 @@ def resolve_event_date(sent: Span, trigger: Token, pub_date: str | None, *,
             continue
         if rank > 0 and future and pub and resolved[0] < _iso(pub[0], resolved[1]):
             continue  # a past date of another clause cannot date a planned event
-        resolved_all.append(((_PRECISION_RANK[resolved[1]], distance), resolved))
+        resolved_all.append(((PRECISION_RANK[resolved[1]], distance), resolved))
     if not resolved_all:
         return _pub_result(pub)
     return min(resolved_all)[1]

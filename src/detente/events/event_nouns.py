@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from ..records import Place
-from .dates import DAY, MONTH, parse_pub_date
+from .dates import DAY, MONTH, PRECISION_RANK, parse_pub_date
+from .modality import PLANNED
 
-PLANNED = "planned"
 # Event nouns that a story repeats bare, by family: a mention inherits only from the same family.
 # "summit", "meeting" and "talks" are used interchangeably for one leaders' meeting; visits and
 # trips are another kind of event (CAMEO 042-044).
 _MEETING_NOUNS = frozenset({"summit", "meeting", "talk", "talks", "encounter", "conference",
                             "session", "sit-down"})
 _VISIT_NOUNS = frozenset({"visit", "trip", "tour", "journey", "voyage", "stay"})
-_VISIT_CODES = frozenset({"042", "043", "044"})
+VISIT_CODES = frozenset({"042", "043", "044"})  # make, host, receive a visit
 # Modifiers that place an event noun before the story's present: "the previous round of talks",
 # "past summits", "an earlier meeting".
 _PAST_MODIFIERS = frozenset({"previous", "past", "earlier", "former", "prior", "last",
@@ -51,7 +51,7 @@ def family(code: str, lemma: str, nominal: bool) -> Optional[str]:
     """The family an event belongs to for anchoring ("meet" or "visit"), or None."""
     if code[:2] != "04":
         return None
-    if code in _VISIT_CODES:
+    if code in VISIT_CODES:
         return "visit"
     if nominal and lemma in _VISIT_NOUNS:
         return "visit"
@@ -129,27 +129,24 @@ def after_publication(iso: Optional[str], precision: Optional[str],
                       pub_date: Optional[str]) -> bool:
     """Whether the date ``iso`` lies after the publication date, compared at the coarser of
     the two precisions (a month is after publication only if it is a later month)."""
+    return _vs_publication(iso, precision, pub_date) == 1
+
+
+def _vs_publication(iso: Optional[str], precision: Optional[str],
+                    pub_date: Optional[str]) -> Optional[int]:
+    """-1, 0 or 1 as ``iso`` lies before, in or after the publication date at the coarser of
+    the two precisions; None when either date is missing or unreadable."""
     pub = parse_pub_date(pub_date)
     if not iso or pub is None:
-        return False
-    when = _key(iso, precision)
-    if when is None:
-        return False
-    coarse = max(_RANK[precision or DAY], _RANK[pub[1]])
-    return _trim(when, coarse) > _trim((pub[0].year, pub[0].month, pub[0].day), coarse)
-
-
-_RANK = {DAY: 0, MONTH: 1, "year": 2}
-
-
-def _key(iso: str, precision: Optional[str]) -> Optional[tuple[int, int, int]]:
+        return None
     try:
         parts = [int(p) for p in iso.split("-")]
     except ValueError:
         return None
-    while len(parts) < 3:
-        parts.append(1)
-    return parts[0], parts[1], parts[2]
+    when = tuple((parts + [1, 1])[:3])  # a year or a month counts from its first day
+    coarse = max(PRECISION_RANK[precision or DAY], PRECISION_RANK[pub[1]])
+    a, b = _trim(when, coarse), _trim((pub[0].year, pub[0].month, pub[0].day), coarse)
+    return (a > b) - (a < b)
 
 
 def _trim(t: tuple[int, int, int], rank: int) -> tuple[int, ...]:
@@ -261,10 +258,4 @@ def anchor_mentions(mentions: Iterable[Mention], pub_date: Optional[str]) -> int
 
 
 def _before_publication(d: tuple[str, str], pub_date: Optional[str]) -> bool:
-    pub = parse_pub_date(pub_date)
-    if pub is None:
-        return False
-    when = _key(d[0], d[1])
-    coarse = max(_RANK[d[1]], _RANK[pub[1]])
-    return when is not None and _trim(when, coarse) < _trim(
-        (pub[0].year, pub[0].month, pub[0].day), coarse)
+    return _vs_publication(d[0], d[1], pub_date) == -1

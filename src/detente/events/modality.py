@@ -207,8 +207,15 @@ _REALISING_OBJECT_VERBS = {
     "adopt", "pass", "approve", "order", "file", "lodge", "express", "voice", "receive",
 }
 _PAST_TAGS = {"VBD", "VBN"}
-# Prepositions that put their clause inside the event they introduce.
-_WITHIN = {"during", "at", "in", "on", "amid", "throughout", "upon"}
+# Prepositions that put their clause inside the event they introduce ("during the talks", "at
+# the summit").
+_WITHIN = frozenset({"during", "at", "in", "on", "amid", "throughout", "upon"})
+
+
+def within_event(gov) -> bool:
+    """The governor is a clause one preposition above the event noun that puts the clause
+    inside the event: "spoke during an encounter", "will resort to gamesmanship in talks"."""
+    return gov.slot in _WITHIN and gov.distance == 1 and gov.token.pos_ in ("VERB", "AUX")
 
 
 @dataclass(frozen=True)
@@ -529,7 +536,7 @@ def modality_cues(sent: Span, trigger: Token) -> list[Cue]:
         if gov.scoped:
             copula = nominal and tok.lemma_ == "be"
             cues.extend(_marker_cues(tok, gov.distance, copula=copula))
-        elif gov.slot in _WITHIN and gov.distance == 1 and tok.pos_ in ("VERB", "AUX"):
+        elif within_event(gov):
             # "the DPRK will resort to gamesmanship in negotiations with the US": what happens
             # within an event is as future as the event.  Only the future carries over: "did
             # not smile during the summit" says nothing about whether the summit took place.

@@ -245,8 +245,8 @@ class EventTable:
             f"FROM (SELECT unnest([{listed}]) AS _rid) _p JOIN {{t}} ON {{t}}.rowid = _p._rid "
             f"WHERE {{t}}.rowid BETWEEN {int(min(rowids))} AND {int(max(rowids))}")
 
-    def summary_columns(self, prefix: str = "") -> str:
-        return summary_sql(self.merged, prefix)
+    def summary_columns(self) -> str:
+        return summary_sql(self.merged)
 
     def n_reports(self) -> str:
         return "n_reports" if self.merged else "1"
@@ -258,15 +258,12 @@ class EventTable:
         filled in from the store."""
         out = [EventSummary.from_row(r) for r in rows]
         if articles:
-            self._fill_articles(out)
+            self.fill_articles(out)
         return out
 
     def fill_articles(self, events: list["EventSummary"]) -> None:
         """Title, URL and date of each event's article (and, for a report, its outlets) from
         the store, when it has articles."""
-        self._fill_articles(events)
-
-    def _fill_articles(self, events: list["EventSummary"]) -> None:
         if not events or self.con is None or not self._exists("articles"):
             return
         ids = sorted({e.article_id for e in events if e.article_id})
@@ -394,12 +391,6 @@ def party_sql(side: str) -> str:
     return f"coalesce({side}_country, {side})"
 
 
-def score_sql(t: EventTable) -> str:
-    """How much an event matters when ranking: |Goldstein| times the reports behind it, so a
-    widely reported strike outranks a remark mentioned once."""
-    return f"(abs(coalesce(goldstein, 0)) * {t.n_reports()})"
-
-
 # Fields of the packed ranking key (see rank_sql): each is clamped to 21 bits.
 RANK_BITS = 21
 RANK_CAP = (1 << RANK_BITS) - 1
@@ -408,7 +399,8 @@ _DAY_ZERO = "DATE '0001-01-01'"
 
 def rank_value_sql(n_reports: str = "n_reports") -> str:
     """The ranking value of an event as one BIGINT: its score to 0.1 in the high bits, then
-    its reports, then its day (later first), each clamped to 21 bits."""
+    its reports, then its day (later first), each clamped to 21 bits.  The score is |Goldstein|
+    times the reports behind it, so a widely reported strike outranks a remark made once."""
     score = f"(abs(coalesce(goldstein, 0)) * {n_reports})"
     return (f"((CAST(least(round({score} * 10), {RANK_CAP}) AS BIGINT) << {2 * RANK_BITS}) "
             f"| (CAST(least({n_reports}, {RANK_CAP}) AS BIGINT) << {RANK_BITS}) "
@@ -424,7 +416,12 @@ def rank_sql(t: EventTable) -> str:
     shows, and a rollup (detente.relations.rollup) could not keep the same choice.  The
     numeric part is one BIGINT (:func:`rank_value_sql`), which DuckDB compares much faster
     than a struct of four fields; :func:`rank_key` is the same order in Python."""
-    return f"struct_pack(rank := {rank_value_sql(t.n_reports())}, id := id)"
+    return rank_struct_sql(t.n_reports())
+
+
+def rank_struct_sql(n_reports: str = "n_reports") -> str:
+    """:func:`rank_sql` over a relation whose report count is the expression ``n_reports``."""
+    return f"struct_pack(rank := {rank_value_sql(n_reports)}, id := id)"
 
 
 def rank_key(e: "EventSummary") -> tuple:

@@ -50,7 +50,7 @@ from typing import Any, Optional
 
 import duckdb
 
-from .common import SUMMARY_NAMES, EventSummary, lit, lit_list, rank_value_sql, summary_exprs
+from .common import SUMMARY_NAMES, EventSummary, lit, lit_list, rank_struct_sql, summary_exprs
 
 STATE = "rollup_state"
 # Best events kept per (pair, month, modality): series ask for 3 by default, the brief's trend
@@ -84,7 +84,7 @@ class Rollup:
 
     def select(self, condition: str = "TRUE") -> str:
         """One pass over the source: the sums and the list of best events of every group."""
-        rank = f"struct_pack(rank := {rank_value_sql(self.n_reports)}, id := id)"
+        rank = rank_struct_sql(self.n_reports)
         quads = ", ".join(f"coalesce(sum((quad_class = {q})::INTEGER), 0) AS q{q}"
                           for q in (1, 2, 3, 4))
         return f"""

@@ -132,7 +132,7 @@ class Marker:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -168,7 +168,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 def write_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression=COMPRESSION)
-    _fsync_file(path)
+    fsync_file(path)
 
 
 # -- the lake --------------------------------------------------------------------------------

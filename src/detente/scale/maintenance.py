@@ -19,14 +19,13 @@ import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from ..store import Store
-from .layout import (CHECKPOINT_PREFIX, _fsync_file, COMMITS, DERIVED, DERIVED_STATE, TABLES, Lake,
-                     LakeError, Marker, atomic_write_text, partition_key)
+from .layout import (CHECKPOINT_PREFIX, COMMITS, DERIVED, DERIVED_STATE, TABLES, Lake, LakeError,
+                     Marker, atomic_write_text, fsync_file, partition_key)
 from .views import create_views, store_columns
 
 TARGET_BYTES = 256 << 20
@@ -85,7 +84,7 @@ def compact(lake_path: str | os.PathLike, *, target_bytes: int = TARGET_BYTES) -
                             f"COPY (SELECT * FROM read_parquet([{names}], hive_partitioning = false, "
                             f"union_by_name = true) ORDER BY {_SORT[table]}) TO {_lit(tmp)} "
                             "(FORMAT parquet, COMPRESSION zstd)")
-                        _fsync_file(tmp)
+                        fsync_file(tmp)
                         os.replace(tmp, lake.root / rel_out)
                         for r in group:
                             mapping[r] = rel_out
@@ -226,7 +225,7 @@ def _export(store: Store, lake: Lake, report: TransferReport) -> None:
             TO {_lit(work / 'sources' / f'part-{key}.parquet')} (FORMAT parquet, COMPRESSION zstd)""")
         files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.parquet"))
         for f in files:
-            _fsync_file(work / f)
+            fsync_file(work / f)
         report.articles = ids[0]
         report.events = evs[0]
         report.sources = con.execute("SELECT count(*) FROM article_sources").fetchall()[0][0]
