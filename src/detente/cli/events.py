@@ -166,7 +166,8 @@ def events_cmd(
         end=_date_bound(date_to, "--to"), actorless=with_actorless)
     with open_store(db, lake) as store:
         try:
-            found = list_events(store.con, filters, limit if limit > 0 else None)
+            found = list_events(store.con, filters, limit if limit > 0 else None,
+                                joined=False)  # the output has none of the joined columns
         except duckdb.Error as exc:  # a lake file gone since it was listed, say
             fail(f"{store.path}: {str(exc).splitlines()[0]}")
     rows = [{c: r.get(c) for c in _JSONL_COLUMNS} for r in found]

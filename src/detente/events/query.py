@@ -148,15 +148,18 @@ def merge_join(con) -> tuple[str, str]:
     return ("", "NULL::VARCHAR")
 
 
-def event_query(con, f: EventFilters) -> tuple[str, list[Any]]:
-    """SELECT of the filtered events with their article's title and outlet and their merged
-    event id, newest first (undated last, then in text order)."""
+def event_query(con, f: EventFilters, joined: bool = True) -> tuple[str, list[Any]]:
+    """SELECT of the filtered events, newest first (undated last, then in text order); with
+    ``joined``, also their article's title, outlet and URL and their merged event id."""
     where, params = f.where()
+    order = "ORDER BY e.date DESC NULLS LAST, e.article_id, e.sentence_index, e.id"
+    if not joined:  # the events' own columns: no article or merge lookup for every row
+        return f"SELECT {EVENT_FIELDS} FROM events e WHERE {where} {order}", params
     join, merged = merge_join(con)
     sql = (f"SELECT {EVENT_FIELDS}, {merged} AS merged_id, a.title AS article_title, "
            f"a.outlet AS outlet, a.url AS article_url "
            f"FROM events e LEFT JOIN articles a ON a.id = e.article_id {join} "
-           f"WHERE {where} ORDER BY e.date DESC NULLS LAST, e.article_id, e.sentence_index, e.id")
+           f"WHERE {where} {order}")
     return sql, params
 
 
@@ -171,9 +174,10 @@ def count_events(con, f: EventFilters) -> int:
     return con.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchall()[0][0]
 
 
-def list_events(con, f: EventFilters, limit: Optional[int], offset: int = 0) -> list[Row]:
+def list_events(con, f: EventFilters, limit: Optional[int], offset: int = 0,
+                joined: bool = True) -> list[Row]:
     """The filtered events as dicts (columns of :func:`event_query`); ``limit=None``: all."""
-    sql, params = _page(*event_query(con, f), limit, offset)
+    sql, params = _page(*event_query(con, f, joined), limit, offset)
     return rows(con, sql, params)
 
 
